@@ -1,0 +1,189 @@
+"""The one typed settings object, loaded once and passed in.
+
+Secrets are not settings: for the MongoDB URI, bridge API keys, MT5 passwords and Google tokens
+the settings only name the keyring entry that holds them (see :mod:`fidus_desktop.secrets`).
+
+``CONFIG_VERSION`` rules: bump it whenever a key is renamed, moved or changes meaning, and add a
+step to ``_UPGRADES`` that turns the previous version's dict into the new one. New keys with a
+default need no bump.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import tempfile
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .domain.values import utc_now
+from .errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+CONFIG_VERSION = 1
+
+# Keyring entry names (the service is "fidus-desktop"); the values never touch a file.
+SECRET_MONGO_URI = "mongodb-uri"
+SECRET_GOOGLE_TOKEN = "google-oauth-token"
+SECRET_GOOGLE_CLIENT = "google-oauth-client"
+
+
+@dataclass(frozen=True, slots=True)
+class StorageSettings:
+    backend: Literal["sqlite", "mongodb"] = "sqlite"
+    #: Empty means the platform data dir (``fund.sqlite3``).
+    sqlite_path: str = ""
+    #: Keyring entry holding the full MongoDB URI (it usually embeds a password).
+    mongo_uri_secret: str = SECRET_MONGO_URI
+    mongo_database: str = "fidus_production"
+    #: Server selection / connect timeout: how long before the app says "offline".
+    timeout_seconds: float = 8.0
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeEndpoint:
+    name: str
+    url: str
+    #: Keyring entry holding this bridge's API key.
+    api_key_secret: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Mt5Settings:
+    source: Literal["demo", "direct", "bridge"] = "demo"
+    terminal_path: str = ""
+    login: int = 0
+    server: str = ""
+    password_secret: str = "mt5-password"
+    bridges: tuple[BridgeEndpoint, ...] = ()
+    poll_seconds: float = 5.0
+    connect_timeout: float = 3.0
+    read_timeout: float = 10.0
+    demo_seed: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class GoogleSettings:
+    client_secret_entry: str = SECRET_GOOGLE_CLIENT
+    token_entry: str = SECRET_GOOGLE_TOKEN
+    account_email: str = ""
+    max_requests_per_second: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSettings:
+    drawdown_percent: float = 10.0
+    margin_level_percent: float = 150.0
+
+
+@dataclass(frozen=True, slots=True)
+class UiSettings:
+    #: ``QMainWindow.saveGeometry()`` / ``saveState()`` as base64, written on close.
+    window_geometry: str = ""
+    window_state: str = ""
+    last_panel: str = "crm"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    config_version: int = CONFIG_VERSION
+    fund_name: str = "FIDUS Investment Management"
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    mt5: Mt5Settings = field(default_factory=Mt5Settings)
+    google: GoogleSettings = field(default_factory=GoogleSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+# version -> function turning that version's dict into version + 1
+_UPGRADES: dict[int, typing.Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _build(cls: type, data: Any, where: str) -> Any:
+    """Typed construction from JSON: unknown keys are ignored (with a warning), wrong types fail."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"Setting '{where}' should be a section, not {type(data).__name__}.")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    for extra in sorted(set(data) - known):
+        log.warning("ignoring unknown setting %s.%s", where, extra)
+    kwargs = {name: _coerce(hints[name], data[name], f"{where}.{name}") for name in known if name in data}
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, where)
+    if origin is tuple:
+        (item,) = {a for a in typing.get_args(hint) if a is not Ellipsis}
+        if not isinstance(value, list):
+            raise ConfigError(f"Setting '{where}' should be a list.")
+        return tuple(_coerce(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if origin is Literal:
+        if value not in typing.get_args(hint):
+            raise ConfigError(f"Setting '{where}' must be one of {', '.join(map(str, typing.get_args(hint)))}.")
+        return value
+    if origin in (typing.Union, types.UnionType):
+        raise ConfigError(f"unsupported setting type at {where}")
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
+        raise ConfigError(f"Setting '{where}' should be {hint.__name__}, not {type(value).__name__}.")
+    return value
+
+
+def settings_to_dict(settings: Settings) -> dict[str, Any]:
+    return dataclasses.asdict(settings)
+
+
+def settings_from_dict(data: dict[str, Any]) -> Settings:
+    version = data.get("config_version", 1)
+    if not isinstance(version, int) or version > CONFIG_VERSION:
+        raise ConfigError(f"The settings file is from a newer FIDUS Desktop (version {version}).")
+    while version < CONFIG_VERSION:
+        data = _UPGRADES[version](data)
+        version += 1
+    data["config_version"] = CONFIG_VERSION
+    return _build(Settings, data, "settings")
+
+
+def load_settings(path: Path) -> tuple[Settings, str | None]:
+    """The settings at ``path`` (defaults when missing) and a warning for the manager, if any.
+
+    A file that cannot be read is moved aside, never overwritten, and defaults are used.
+    """
+    if not path.exists():
+        return Settings(), None
+    try:
+        return settings_from_dict(json.loads(path.read_text(encoding="utf-8"))), None
+    except (ValueError, ConfigError) as exc:
+        aside = path.with_name(f"{path.name}.unreadable-{utc_now():%Y%m%dT%H%M%S}")
+        path.replace(aside)
+        log.warning("settings file unreadable, moved to %s: %s", aside, exc)
+        return Settings(), f"Your settings could not be read ({exc}); defaults are in use and the old file was kept as {aside.name}."
+
+
+def save_settings(settings: Settings, path: Path) -> None:
+    """Atomic: written to a temp file in the same folder, flushed, then renamed over the old one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = json.dumps(settings_to_dict(settings), indent=2, sort_keys=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

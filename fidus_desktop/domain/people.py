@@ -1,0 +1,53 @@
+"""Clients: the ``users`` documents of type ``client`` (login accounts of investors)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from .record import Record, raw_field, stored_field
+
+
+class KycStatus(enum.StrEnum):
+    PENDING = "pending"
+    CLEAR = "clear"
+    HIT = "hit"
+    MANUAL_REVIEW = "manual_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @property
+    def is_cleared(self) -> bool:
+        return self in (KycStatus.CLEAR, KycStatus.APPROVED)
+
+    @classmethod
+    def read(cls, value: object) -> KycStatus:
+        """Missing counts as pending (the original's rule); unknown values too, to stay safe."""
+        try:
+            return cls(str(value).strip().lower()) if value else cls.PENDING
+        except ValueError:
+            return cls.PENDING
+
+
+@dataclass(frozen=True, slots=True)
+class Client(Record):
+    client_id: str
+    name: str
+    email: str
+    username: str = ""
+    phone: str = ""
+    status: str = "active"
+    kyc_status: KycStatus = KycStatus.PENDING
+    created_at: datetime | None = None
+    source_prospect_id: str = ""
+    notes: str = ""
+    raw: Mapping[str, Any] = raw_field()
+    revision: object = stored_field()
+
+    @property
+    def kyc_cleared(self) -> bool:
+        return self.kyc_status.is_cleared

@@ -1,0 +1,79 @@
+"""Clients are ``users`` documents with ``type: "client"`` (reference §2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ...domain.people import Client, KycStatus
+from ..spec import CollectionSpec
+from .fields import Doc, flag, indexed, moment, text
+
+
+def _kyc(doc: Doc) -> KycStatus:
+    if doc.get("aml_kyc_status"):
+        return KycStatus.read(doc["aml_kyc_status"])
+    # Self-registration records a completed document check as a bare flag.
+    return KycStatus.APPROVED if flag(doc, "kyc_completed") else KycStatus.PENDING
+
+
+class ClientCodec:
+    spec = CollectionSpec(
+        name="users",
+        key=indexed("client_id", "text", "id", "user_id"),
+        fields=(
+            indexed("name", "text"),
+            indexed("email", "text"),
+            indexed("status", "text"),
+            indexed("kyc_status", "text", "aml_kyc_status", reader=lambda d: _kyc(d).value),
+            indexed("created_at", "datetime", "created_at", "createdAt"),
+        ),
+        scope=(("type", "client"),),
+    )
+
+    def decode(self, doc: Doc) -> Client:
+        return Client(
+            client_id=text(doc, "id", "user_id"),
+            name=text(doc, "name"),
+            email=text(doc, "email"),
+            username=text(doc, "username"),
+            phone=text(doc, "phone"),
+            status=text(doc, "status") or "active",
+            kyc_status=_kyc(doc),
+            created_at=moment(doc, "created_at", "createdAt"),
+            source_prospect_id=text(doc, "source_prospect_id", "prospect_id"),
+            notes=text(doc, "notes"),
+        )
+
+    def encode(self, client: Client) -> dict[str, Any]:
+        # No password field of any kind: clients sign in to the web platform, which owns that.
+        doc: dict[str, Any] = {
+            "id": client.client_id,
+            "user_id": client.client_id,
+            "username": client.username,
+            "name": client.name,
+            "email": client.email,
+            "phone": client.phone,
+            "type": "client",
+            "user_type": "client",
+            "status": client.status,
+            "aml_kyc_status": client.kyc_status.value,
+            "notes": client.notes,
+        }
+        if client.created_at:
+            doc["created_at"] = client.created_at
+        if client.source_prospect_id:
+            doc["created_from_prospect"] = True
+            doc["prospect_id"] = client.source_prospect_id
+            doc["source_prospect_id"] = client.source_prospect_id
+        return doc
+
+    def key_of(self, client: Client) -> str:
+        return client.client_id
+
+    def stamp_update(self, changes: dict[str, Any], now: datetime) -> None:
+        changes["updated_at"] = now
+
+    def stamp_create(self, doc: dict[str, Any], now: datetime) -> None:
+        doc.setdefault("created_at", now)
+        doc["updated_at"] = now

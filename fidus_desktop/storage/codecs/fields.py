@@ -1,0 +1,80 @@
+"""Readers for the original's loosely typed documents, and the ``IndexedField`` helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from bson import Decimal128
+
+from ...domain.values import read_datetime, read_decimal
+from ..spec import FieldKind, IndexedField
+
+Doc = Mapping[str, Any]
+
+
+def first(doc: Doc, *names: str) -> Any:
+    """The first present, non-empty value among ``names`` (the original's aliases)."""
+    for name in names:
+        value = doc.get(name)
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def text(doc: Doc, *names: str) -> str:
+    value = first(doc, *names)
+    return "" if value is None else str(value)
+
+
+def money(doc: Doc, *names: str) -> Decimal | None:
+    return read_decimal(first(doc, *names))
+
+
+def moment(doc: Doc, *names: str) -> datetime | None:
+    return read_datetime(first(doc, *names))
+
+
+def flag(doc: Doc, name: str) -> bool:
+    value = doc.get(name)
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value)
+
+
+def as_double(amount: Decimal | None) -> float | None:
+    """Money in the original's most common encoding. Doubles hold 15 significant digits,
+    so any amount in cents below 10^13 reads back exactly through ``read_decimal``."""
+    return None if amount is None else float(amount)
+
+
+def as_decimal128(amount: Decimal | None) -> Decimal128 | None:
+    return None if amount is None else Decimal128(amount)
+
+
+def _safe(reader: Callable[[Doc], Any]) -> Callable[[Doc], Any]:
+    # An unreadable value must not stop a bulk load; decode() reports it when the record is read.
+    def extract(doc: Doc) -> Any:
+        try:
+            return reader(doc)
+        except (ValueError, TypeError, ArithmeticError):
+            return None
+
+    return extract
+
+
+def indexed(name: str, kind: FieldKind, *raw_names: str,
+            reader: Callable[[Doc], Any] | None = None) -> IndexedField:
+    names = raw_names or (name,)
+    if reader is None:
+        readers: dict[str, Callable[[Doc], Any]] = {
+            "text": lambda d: text(d, *names) or None,
+            "datetime": lambda d: moment(d, *names),
+            "real": lambda d: money(d, *names),
+            "bool": lambda d: flag(d, names[0]),
+            "int": lambda d: first(d, *names),
+        }
+        reader = readers[kind]
+    return IndexedField(name=name, raw_names=names, kind=kind, extract=_safe(reader))

@@ -1,0 +1,122 @@
+"""``investments`` in its four shapes (reference §4). We write back the shape we read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ...domain.funds import PaymentFrequency, normalize_fund_code
+from ...domain.investments import Investment, InvestmentShape, InvestmentStatus
+from ...domain.values import read_account_number, read_decimal
+from ..spec import CollectionSpec
+from .fields import Doc, as_decimal128, as_double, first, indexed, money, moment, text
+
+_PRODUCT_NAMES = ("fund_type", "fund_code", "product")
+_PRINCIPAL_NAMES = ("principal_amount", "amount", "initial_amount")
+_START_NAMES = ("start_date", "investment_date", "deposit_date", "created_at")
+
+
+def _product(doc: Doc) -> str:
+    return normalize_fund_code(first(doc, *_PRODUCT_NAMES))
+
+
+def _shape(doc: Doc) -> InvestmentShape:
+    if doc.get("fund_code") and not doc.get("fund_type"):
+        return InvestmentShape.API_CREATE
+    if doc.get("principal_amount") is None:
+        return InvestmentShape.MINIMAL
+    if hasattr(doc.get("principal_amount"), "to_decimal"):
+        return InvestmentShape.REFERRAL_SEED
+    return InvestmentShape.CURRENT
+
+
+def _monthly_rate(value: Any) -> Decimal | None:
+    rate = read_decimal(value)
+    if not rate:
+        return None  # missing or 0 means "the product's rate" (reference §5.1)
+    # Investments hold fractions (0.015) but the fund configuration holds percents (1.5): no
+    # fund pays 100 % a month, so a rate of 1 or more is a percentage.
+    return rate / 100 if rate >= 1 else rate
+
+
+class InvestmentCodec:
+    spec = CollectionSpec(
+        name="investments",
+        key=indexed("investment_id", "text"),
+        fields=(
+            indexed("client_id", "text"),
+            indexed("product", "text", *_PRODUCT_NAMES, reader=_product),
+            indexed("status", "text"),
+            indexed("start_date", "datetime", *_START_NAMES),
+            indexed("principal", "real", *_PRINCIPAL_NAMES),
+        ),
+        compound_indexes=((("client_id", 1), ("status", 1)),),
+    )
+
+    def decode(self, doc: Doc) -> Investment:
+        principal = money(doc, *_PRINCIPAL_NAMES)
+        if principal is None:
+            raise ValueError("no principal_amount or amount")
+        start = moment(doc, *_START_NAMES)
+        if start is None:
+            raise ValueError("no start_date, investment_date, deposit_date or created_at")
+        accounts = tuple(
+            n for n in (read_account_number(a) for a in doc.get("mt5_accounts") or ()) if n is not None
+        )
+        return Investment(
+            investment_id=text(doc, "investment_id"),
+            client_id=text(doc, "client_id"),
+            product=_product(doc),
+            principal=principal,
+            start_date=start,
+            status=InvestmentStatus.read(doc.get("status")),
+            interest_rate=_monthly_rate(doc.get("interest_rate")),
+            payment_frequency=PaymentFrequency.read(doc.get("payment_frequency")),
+            client_name=text(doc, "client_name"),
+            mt5_accounts=accounts,
+            salesperson_id=text(doc, "salesperson_id", "referral_salesperson_id", "referred_by"),
+            created_at=moment(doc, "created_at"),
+            updated_at=moment(doc, "updated_at"),
+            shape=_shape(doc),
+        )
+
+    def encode(self, inv: Investment) -> dict[str, Any]:
+        shape = inv.shape
+        # Referral-seed documents hold money as Decimal128; everything else as doubles.
+        amount = as_decimal128(inv.principal) if shape is InvestmentShape.REFERRAL_SEED else as_double(inv.principal)
+        doc: dict[str, Any] = {
+            "investment_id": inv.investment_id,
+            "client_id": inv.client_id,
+            "status": str(inv.status),
+        }
+        if shape is InvestmentShape.API_CREATE:
+            doc.update(fund_code=inv.product, principal_amount=amount, deposit_date=inv.start_date)
+        elif shape is InvestmentShape.MINIMAL:
+            doc.update(fund_type=inv.product, amount=amount, initial_amount=amount,
+                       start_date=inv.start_date.date().isoformat())
+        else:
+            doc.update(fund_type=inv.product, product=f"FIDUS_{inv.product}", principal_amount=amount,
+                       amount=amount, initial_amount=amount, start_date=inv.start_date,
+                       investment_date=inv.start_date)
+        if inv.interest_rate is not None:
+            doc["interest_rate"] = float(inv.interest_rate)
+        if inv.payment_frequency is not None:
+            doc["payment_frequency"] = inv.payment_frequency.value
+        if inv.client_name:
+            doc["client_name"] = inv.client_name
+        if inv.mt5_accounts:
+            doc["mt5_accounts"] = list(inv.mt5_accounts)
+        if inv.salesperson_id:
+            doc["salesperson_id"] = inv.salesperson_id
+        return doc
+
+    def key_of(self, inv: Investment) -> str:
+        return inv.investment_id
+
+    def stamp_update(self, changes: dict[str, Any], now: datetime) -> None:
+        changes["updated_at"] = now
+
+    def stamp_create(self, doc: dict[str, Any], now: datetime) -> None:
+        doc.setdefault("created_at", now)
+        doc["updated_at"] = now

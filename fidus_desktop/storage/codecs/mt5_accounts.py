@@ -1,0 +1,84 @@
+"""``mt5_accounts`` (reference §7): keyed by the int ``account``; some writers used strings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ...domain.funds import normalize_fund_code
+from ...domain.mt5_accounts import Mt5AccountLink
+from ...domain.values import read_account_number
+from ..spec import CollectionSpec
+from .fields import Doc, as_double, first, indexed, money, moment, text
+
+_ACCOUNT_NAMES = ("account", "account_number", "mt5_login", "login")
+
+
+def _account(doc: Doc) -> int | None:
+    return read_account_number(first(doc, *_ACCOUNT_NAMES))
+
+
+class Mt5AccountCodec:
+    spec = CollectionSpec(
+        name="mt5_accounts",
+        key=indexed("account", "int", *_ACCOUNT_NAMES, reader=_account),
+        fields=(
+            indexed("fund_type", "text", reader=lambda d: normalize_fund_code(d.get("fund_type")) or None),
+            indexed("manager_name", "text"),
+            indexed("status", "text"),
+        ),
+    )
+
+    def decode(self, doc: Doc) -> Mt5AccountLink:
+        account = _account(doc)
+        if account is None:
+            raise ValueError("no account number")
+        return Mt5AccountLink(
+            account=account,
+            name=text(doc, "name", "description"),
+            broker=text(doc, "broker", "broker_name"),
+            server=text(doc, "server", "mt5_server"),
+            platform=text(doc, "platform") or "MT5",
+            fund_type=normalize_fund_code(doc.get("fund_type")),
+            manager_name=text(doc, "manager_name", "manager"),
+            status=text(doc, "status") or "active",
+            account_type=text(doc, "account_type") or "live",
+            capital_source=text(doc, "capital_source"),
+            initial_allocation=money(doc, "initial_allocation"),
+            balance=money(doc, "balance"),
+            equity=money(doc, "equity", "current_equity"),
+            last_sync=moment(doc, "last_sync_timestamp", "last_sync", "updated_at"),
+        )
+
+    def encode(self, a: Mt5AccountLink) -> dict[str, Any]:
+        # Never a password: MT5 passwords live in the OS keyring only.
+        doc: dict[str, Any] = {
+            "account": a.account,
+            "name": a.name,
+            "broker": a.broker,
+            "server": a.server,
+            "platform": a.platform,
+            "fund_type": a.fund_type,
+            "manager_name": a.manager_name,
+            "status": a.status,
+            "account_type": a.account_type,
+        }
+        if a.capital_source:
+            doc["capital_source"] = a.capital_source
+        for name, value in (("initial_allocation", a.initial_allocation), ("balance", a.balance),
+                            ("equity", a.equity)):
+            if value is not None:
+                doc[name] = as_double(value)
+        if a.last_sync:
+            doc["last_sync_timestamp"] = a.last_sync
+        return doc
+
+    def key_of(self, a: Mt5AccountLink) -> str:
+        return str(a.account)
+
+    def stamp_update(self, changes: dict[str, Any], now: datetime) -> None:
+        changes["updated_at"] = now
+
+    def stamp_create(self, doc: dict[str, Any], now: datetime) -> None:
+        doc.setdefault("created_at", now)
+        doc["updated_at"] = now

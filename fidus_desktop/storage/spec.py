@@ -1,0 +1,47 @@
+"""What a backend must know about a collection: its name, key and queryable fields."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+FieldKind = Literal["text", "int", "real", "datetime", "bool"]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedField:
+    #: Logical name used in queries and as the SQLite column.
+    name: str
+    #: Where the original keeps the value in a MongoDB document, in order of preference. Queries
+    #: on MongoDB match any of them, because the original writes the same concept under several
+    #: names (``fund_type``/``fund_code``, ``prospect_id``/``id``...).
+    raw_names: tuple[str, ...]
+    kind: FieldKind
+    #: The normalized value from a raw document (``None`` when absent); fills the SQLite column.
+    extract: Callable[[Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionSpec:
+    #: The original's collection name (also the SQLite table name).
+    name: str
+    key: IndexedField
+    fields: tuple[IndexedField, ...] = ()
+    #: Conditions every read and write of this repository adds (``users`` holding only clients
+    #: for the client repository). Pairs of raw field name and value.
+    scope: tuple[tuple[str, Any], ...] = ()
+    #: Extra MongoDB indexes as lists of ``(path, direction)``, beyond one per field.
+    compound_indexes: tuple[tuple[tuple[str, int], ...], ...] = ()
+
+    def field(self, name: str) -> IndexedField:
+        if name == self.key.name:
+            return self.key
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.name} has no queryable field {name!r}")
+
+    @property
+    def all_fields(self) -> tuple[IndexedField, ...]:
+        return (self.key, *self.fields)

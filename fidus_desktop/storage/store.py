@@ -1,0 +1,65 @@
+"""The fund's data as the services see it: one repository per aggregate over one backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..domain.activity import ActivityEntry
+from ..domain.funds import DEFAULT_PRODUCTS, FundProduct
+from ..domain.investments import Investment
+from ..domain.mt5_accounts import Mt5AccountLink
+from ..domain.people import Client
+from ..domain.prospects import Prospect
+from .base import DocumentBackend, Repository
+from .codecs import (ActivityCodec, ClientCodec, InvestmentCodec, Mt5AccountCodec, ProductCodec,
+                     ProspectCodec)
+from .spec import CollectionSpec
+
+CODECS = (ClientCodec(), ProspectCodec(), InvestmentCodec(), ProductCodec(), ActivityCodec(),
+          Mt5AccountCodec())
+SPECS: tuple[CollectionSpec, ...] = tuple(c.spec for c in CODECS)
+
+
+class FundStore:
+    def __init__(self, backend: DocumentBackend) -> None:
+        self.backend = backend
+        c = {type(codec): codec for codec in CODECS}
+        self.clients: Repository[Client] = Repository(backend.collection(ClientCodec.spec), c[ClientCodec])
+        self.prospects: Repository[Prospect] = Repository(backend.collection(ProspectCodec.spec), c[ProspectCodec])
+        self.investments: Repository[Investment] = Repository(
+            backend.collection(InvestmentCodec.spec), c[InvestmentCodec])
+        self.products: Repository[FundProduct] = Repository(backend.collection(ProductCodec.spec), c[ProductCodec])
+        self.activity: Repository[ActivityEntry] = Repository(
+            backend.collection(ActivityCodec.spec), c[ActivityCodec])
+        self.mt5_accounts: Repository[Mt5AccountLink] = Repository(
+            backend.collection(Mt5AccountCodec.spec), c[Mt5AccountCodec])
+
+    @property
+    def kind(self) -> str:
+        return self.backend.kind
+
+    @property
+    def location(self) -> str:
+        return self.backend.location
+
+    def repositories(self) -> Iterable[Repository]:
+        return (self.clients, self.prospects, self.investments, self.products, self.activity,
+                self.mt5_accounts)
+
+    @classmethod
+    async def open(cls, backend: DocumentBackend) -> FundStore:
+        await backend.open(SPECS)
+        store = cls(backend)
+        await store._seed_products()
+        return store
+
+    async def _seed_products(self) -> None:
+        # The original kept products in code; a fund that has never stored them gets its values.
+        if await self.products.count() == 0:
+            await self.products.add_many(DEFAULT_PRODUCTS)
+
+    async def close(self) -> None:
+        await self.backend.close()
+
+    async def is_empty(self) -> bool:
+        return all([await r.count() == 0 for r in (self.clients, self.prospects, self.investments)])
