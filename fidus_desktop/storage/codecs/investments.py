@@ -109,6 +109,8 @@ class InvestmentCodec:
             doc["mt5_accounts"] = list(inv.mt5_accounts)
         if inv.salesperson_id:
             doc["salesperson_id"] = inv.salesperson_id
+        if inv.created_at:
+            doc["created_at"] = inv.created_at
         return doc
 
     def key_of(self, inv: Investment) -> str:
