@@ -66,6 +66,12 @@ class Mt5Settings:
     connect_timeout: float = 3.0
     read_timeout: float = 10.0
     demo_seed: int = 1
+    #: The broker's clock: hours east of UTC in winter, plus its summer-time rule (mt5-api.md §8).
+    server_utc_offset: float = 2.0
+    server_dst: Literal["none", "eu", "us"] = "eu"
+    #: More logins the direct terminal watches besides ``login`` (passwords saved in the terminal,
+    #: or in the keyring as ``<password_secret>-<login>``).
+    accounts: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,17 +28,34 @@ class EventType(enum.Enum):
 Callback = Callable[[Any], None]
 
 
+class _Strong:
+    __slots__ = ("_callback",)
+
+    def __init__(self, callback: Callback) -> None:
+        self._callback = callback
+
+    def __call__(self) -> Callback:
+        return self._callback
+
+
 class EventBus:
     def __init__(self) -> None:
-        self._subs: dict[EventType, list[weakref.ref[Callback]]] = {t: [] for t in EventType}
+        self._subs: dict[EventType, list[Callable[[], Callback | None]]] = {t: [] for t in EventType}
         self._lock = threading.Lock()
 
     def subscribe(self, event: EventType, callback: Callback) -> None:
-        ref: weakref.ref[Callback]
-        if hasattr(callback, "__self__"):
+        ref: Callable[[], Callback | None]
+        if hasattr(callback, "__func__"):
             ref = weakref.WeakMethod(callback)  # type: ignore[arg-type]
+        elif hasattr(callback, "__self__") and not isinstance(getattr(callback, "__self__"), type(weakref)):
+            # A bound built-in (``list.append``) is a temporary object: a weak reference to it
+            # would die at once, so hold it for the bus's life.
+            ref = _Strong(callback)
         else:
-            ref = weakref.ref(callback)
+            try:
+                ref = weakref.ref(callback)
+            except TypeError:
+                ref = _Strong(callback)
         with self._lock:
             self._subs[event].append(ref)
 

@@ -17,6 +17,8 @@ from ..domain.investments import Investment, InvestmentShape, InvestmentStatus
 from ..domain.mt5_accounts import Mt5AccountLink
 from ..domain.people import Client, KycStatus
 from ..domain.prospects import Prospect, Stage
+from ..services.payment_calendar import history_paid_entries
+from ..services.portfolio import build_portfolio
 from ..storage.store import FundStore
 from .accounts import DEMO_ACCOUNTS
 
@@ -130,7 +132,7 @@ def build_demo_fund(seed: int = 7, as_of: date | None = None) -> dict[str, list]
 
     mt5_links = []
     for account in DEMO_ACCOUNTS:
-        drift = Decimal(rng.randint(-30, 80)) / 1000  # -3 % .. +8 % since allocation
+        drift = Decimal(rng.randint(20, 100)) / 1000  # +2 % .. +10 % since allocation
         equity = (account.initial_allocation * (1 + drift)).quantize(Decimal("0.01"))
         mt5_links.append(Mt5AccountLink(
             account=account.login, name=account.name, broker="Fidus Broker", server=account.server,
@@ -143,6 +145,11 @@ def build_demo_fund(seed: int = 7, as_of: date | None = None) -> dict[str, list]
         log_id=_uuid(rng), activity_type="deposit", description=f"{inv.product} investment of {inv.principal:,.2f}",
         timestamp=inv.start_date, client_id=inv.client_id, investment_id=inv.investment_id,
         amount=inv.principal, fund_code=inv.product, actor="demo") for inv in investments]
+
+    # The original never recorded interest paid; a demo fund has paid everything due so far, so
+    # its calendar starts clean instead of showing every past payment as overdue.
+    portfolio = build_portfolio(DEFAULT_PRODUCTS, investments, clients, mt5_links, (), today)
+    activity += history_paid_entries(portfolio, until=today, actor="demo")
 
     return {"clients": clients, "prospects": prospects, "investments": investments,
             "mt5_accounts": mt5_links, "activity": activity}

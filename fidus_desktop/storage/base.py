@@ -171,6 +171,10 @@ class Repository[T]:
     def scan_documents(self, batch_size: int = 1000) -> AsyncIterator[dict[str, Any]]:
         return self._collection.scan(batch_size)
 
+    async def find_documents(self, query: Query = Query()) -> list[dict[str, Any]]:
+        """Raw documents matching ``query`` as stored (migration checks which keys exist)."""
+        return [stored.doc for stored in await self._collection.find(query)]
+
     async def insert_documents(self, docs: Iterable[Mapping[str, Any]]) -> int:
         """Raw documents as they are (migration between backends): nothing is converted."""
         return await self._collection.insert_many(docs)

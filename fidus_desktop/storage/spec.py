@@ -20,6 +20,11 @@ class IndexedField:
     kind: FieldKind
     #: The normalized value from a raw document (``None`` when absent); fills the SQLite column.
     extract: Callable[[Mapping[str, Any]], Any]
+    #: For a normalized value, every raw value that ``extract`` reads as it (``qualified_lead``
+    #: for ``qualified``, ``None`` where a missing field reads as the default). Backends that
+    #: filter raw documents (MongoDB) use it so they find what SQLite's normalized column finds;
+    #: ``None`` means the value is stored as it is.
+    raw_values: Callable[[Any], tuple[Any, ...]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,9 @@ class Panel(QWidget):
     TITLE: ClassVar[str] = ""
     #: Keyboard shortcut that shows this panel, e.g. "Ctrl+1".
     SHORTCUT: ClassVar[str] = ""
+    #: Context attributes the panel cannot work without, e.g. ``("store",)``. While one is
+    #: missing (database offline) the window shows why, with a retry, instead of the panel.
+    REQUIRES: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, context: AppContext, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,6 +35,12 @@ class Panel(QWidget):
 
     def on_changes(self, changes: object) -> None:
         """Data changed somewhere (a :class:`fidus_desktop.services.changes.Changes`)."""
+
+    def on_status(self, status: object) -> None:
+        """A service's health changed (a :class:`fidus_desktop.services.health.ServiceStatus`)."""
+
+    def on_closing(self) -> None:
+        """The window is closing: stop timers; background work is cancelled by the window."""
 
     def actions(self) -> list[tuple[str, object]]:
         """``(label, callable)`` pairs for the command palette."""

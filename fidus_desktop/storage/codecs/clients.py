@@ -17,6 +17,14 @@ def _kyc(doc: Doc) -> KycStatus:
     return KycStatus.APPROVED if flag(doc, "kyc_completed") else KycStatus.PENDING
 
 
+def _kyc_forms(status: object) -> tuple[object, ...]:
+    """Raw ``aml_kyc_status`` values read as ``status``. A client whose only KYC record is the
+    self-registration flag ``kyc_completed`` is not expressible here and matches as pending."""
+    value = KycStatus.read(status)
+    forms: tuple[object, ...] = (value.value, value.value.upper())
+    return forms + ((None, "") if value is KycStatus.PENDING else ())
+
+
 class ClientCodec:
     spec = CollectionSpec(
         name="users",
@@ -25,7 +33,8 @@ class ClientCodec:
             indexed("name", "text"),
             indexed("email", "text"),
             indexed("status", "text"),
-            indexed("kyc_status", "text", "aml_kyc_status", reader=lambda d: _kyc(d).value),
+            indexed("kyc_status", "text", "aml_kyc_status", reader=lambda d: _kyc(d).value,
+                    raw_values=_kyc_forms),
             indexed("created_at", "datetime", "created_at", "createdAt"),
         ),
         scope=(("type", "client"),),

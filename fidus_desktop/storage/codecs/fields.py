@@ -66,7 +66,8 @@ def _safe(reader: Callable[[Doc], Any]) -> Callable[[Doc], Any]:
 
 
 def indexed(name: str, kind: FieldKind, *raw_names: str,
-            reader: Callable[[Doc], Any] | None = None) -> IndexedField:
+            reader: Callable[[Doc], Any] | None = None,
+            raw_values: Callable[[Any], tuple[Any, ...]] | None = None) -> IndexedField:
     names = raw_names or (name,)
     if reader is None:
         readers: dict[str, Callable[[Doc], Any]] = {
@@ -77,4 +78,13 @@ def indexed(name: str, kind: FieldKind, *raw_names: str,
             "int": lambda d: first(d, *names),
         }
         reader = readers[kind]
-    return IndexedField(name=name, raw_names=names, kind=kind, extract=_safe(reader))
+    return IndexedField(name=name, raw_names=names, kind=kind, extract=_safe(reader), raw_values=raw_values)
+
+
+def fund_code_forms(code: Any) -> tuple[Any, ...]:
+    """The spellings ``normalize_fund_code`` reads as ``code`` (``FIDUS_CORE``, ``core``...)."""
+    base = str(code or "").strip().upper()
+    if not base:
+        return (None, "")
+    spellings = (base, base.lower(), base.capitalize())
+    return (*spellings, *(f"FIDUS_{s}" for s in spellings), *(f"fidus_{s}" for s in spellings))

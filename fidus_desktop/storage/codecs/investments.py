@@ -10,7 +10,7 @@ from ...domain.funds import PaymentFrequency, normalize_fund_code
 from ...domain.investments import Investment, InvestmentShape, InvestmentStatus
 from ...domain.values import read_account_number, read_decimal
 from ..spec import CollectionSpec
-from .fields import Doc, as_decimal128, as_double, first, indexed, money, moment, text
+from .fields import Doc, as_decimal128, as_double, first, fund_code_forms, indexed, money, moment, text
 
 _PRODUCT_NAMES = ("fund_type", "fund_code", "product")
 _PRINCIPAL_NAMES = ("principal_amount", "amount", "initial_amount")
@@ -46,7 +46,7 @@ class InvestmentCodec:
         key=indexed("investment_id", "text"),
         fields=(
             indexed("client_id", "text"),
-            indexed("product", "text", *_PRODUCT_NAMES, reader=_product),
+            indexed("product", "text", *_PRODUCT_NAMES, reader=_product, raw_values=fund_code_forms),
             indexed("status", "text"),
             indexed("start_date", "datetime", *_START_NAMES),
             indexed("principal", "real", *_PRINCIPAL_NAMES),

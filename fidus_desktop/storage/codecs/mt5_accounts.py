@@ -7,9 +7,9 @@ from typing import Any
 
 from ...domain.funds import normalize_fund_code
 from ...domain.mt5_accounts import Mt5AccountLink
-from ...domain.values import read_account_number
+from ...domain.values import iso_utc, read_account_number
 from ..spec import CollectionSpec
-from .fields import Doc, as_double, first, indexed, money, moment, text
+from .fields import Doc, as_double, first, fund_code_forms, indexed, money, moment, text
 
 _ACCOUNT_NAMES = ("account", "account_number", "mt5_login", "login")
 
@@ -23,7 +23,8 @@ class Mt5AccountCodec:
         name="mt5_accounts",
         key=indexed("account", "int", *_ACCOUNT_NAMES, reader=_account),
         fields=(
-            indexed("fund_type", "text", reader=lambda d: normalize_fund_code(d.get("fund_type")) or None),
+            indexed("fund_type", "text", reader=lambda d: normalize_fund_code(d.get("fund_type")) or None,
+                    raw_values=fund_code_forms),
             indexed("manager_name", "text"),
             indexed("status", "text"),
         ),
@@ -47,6 +48,7 @@ class Mt5AccountCodec:
             initial_allocation=money(doc, "initial_allocation"),
             balance=money(doc, "balance"),
             equity=money(doc, "equity", "current_equity"),
+            # Bridges stamp ``updated_at`` when they sync; our own edits stamp ``last_allocation_update``.
             last_sync=moment(doc, "last_sync_timestamp", "last_sync", "updated_at"),
         )
 
@@ -77,8 +79,8 @@ class Mt5AccountCodec:
         return str(a.account)
 
     def stamp_update(self, changes: dict[str, Any], now: datetime) -> None:
-        changes["updated_at"] = now
+        # As the original's assignment edit does: ``updated_at`` is the bridges' sync time here.
+        changes["last_allocation_update"] = iso_utc(now)
 
     def stamp_create(self, doc: dict[str, Any], now: datetime) -> None:
         doc.setdefault("created_at", now)
-        doc["updated_at"] = now

@@ -12,12 +12,24 @@ from ..spec import CollectionSpec
 from .fields import Doc, as_double, flag, indexed, money, moment, text
 
 
+def _stage_forms(stage: object) -> tuple[object, ...]:
+    """Raw ``stage`` values that ``Stage.read`` reads as ``stage``."""
+    value = Stage.read(stage)
+    forms: tuple[object, ...] = (value.value, value.value.capitalize())
+    if value is Stage.QUALIFIED:
+        forms += ("qualified_lead",)
+    if value is Stage.LEAD:
+        forms += (None, "")  # a prospect without a stage is a new lead
+    return forms
+
+
 class ProspectCodec:
     spec = CollectionSpec(
         name="crm_prospects",
         key=indexed("prospect_id", "text", "prospect_id", "id"),
         fields=(
-            indexed("stage", "text", reader=lambda d: Stage.read(d.get("stage")).value),
+            indexed("stage", "text", reader=lambda d: Stage.read(d.get("stage")).value,
+                    raw_values=_stage_forms),
             indexed("name", "text"),
             indexed("email", "text"),
             indexed("created_at", "datetime"),

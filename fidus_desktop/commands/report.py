@@ -1,0 +1,185 @@
+"""``fidus-desktop report``: the portfolio summary for scripts and scheduled e-mails.
+
+    fidus-desktop report                       # text, payments due in the next 30 days
+    fidus-desktop report --json --days 90      # the stable JSON contract below
+    fidus-desktop report --mongo-uri mongodb+srv://... --database fidus_production --as-of 2026-03-01
+
+JSON (stable; fields may be added, never renamed or removed; money as decimal strings to the cent)::
+
+    {"as_of": "2026-03-01", "days": 30, "source": "SQLite on this computer",
+     "aum": {"total": "3933000.00", "by_product": {"CORE": "301000.00", ...}},
+     "payments_due": [{"investment_id", "client_id", "client_name", "product", "date", "amount",
+                       "kind": "interest" | "principal"}],
+     "overdue": {"count": 3, "total": "450.00"},
+     "fund_revenue": {"CORE": {"equity": "317760.00" | null, "owed": "...", "revenue": "..." | null}},
+     "pipeline": {"lead": 18, "qualified": 12, "proposal": 9, "negotiation": 8, "won": 7, "lost": 6}}
+
+The figures are the dashboard's (:mod:`fidus_desktop.services.portfolio`), to the cent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import date
+from typing import Any
+
+EXIT_FAILED = 2
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "report", help="print the portfolio summary (AUM, payments due, pipeline)",
+        description="Print AUM per product, the payments due in the next days and the CRM pipeline, "
+                    "from the configured fund database.")
+    parser.add_argument("--json", action="store_true", help="print the stable JSON form, for scripts")
+    parser.add_argument("--days", type=_positive, default=30, metavar="N",
+                        help="payments due from today to N days ahead (default 30)")
+    parser.add_argument("--as-of", type=_iso_date, metavar="DATE", help="take DATE (YYYY-MM-DD) as today")
+    # SUPPRESS: given before the command (``fidus-desktop --mongo-uri X report``) they must survive.
+    parser.add_argument("--mongo-uri", metavar="URI", default=argparse.SUPPRESS,
+                        help="read this MongoDB instead of the configured store")
+    parser.add_argument("--database", metavar="NAME", default=argparse.SUPPRESS,
+                        help="MongoDB database name (default fidus_production, or the settings')")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..logs import redact
+
+    try:
+        return asyncio.run(_report(args))
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+    except Exception as exc:  # a readable line and exit 2, never a traceback with a URI in it
+        print(redact(f"Report failed: {type(exc).__name__}: {exc}"), file=sys.stderr)
+        return EXIT_FAILED
+
+
+async def _report(args: argparse.Namespace) -> int:
+    from ..app_context import AppContext, mongo_display, register_uri_secret
+    from ..domain.values import utc_now
+    from ..errors import FidusError
+    from ..logs import redact
+    from ..paths import AppPaths
+    from ..storage.open import open_store
+
+    context = AppContext.create(AppPaths.default())
+    storage = context.settings.storage
+    mongo_uri = getattr(args, "mongo_uri", None)
+    database = getattr(args, "database", None) or storage.mongo_database
+    if mongo_uri:
+        register_uri_secret(mongo_uri)
+        uri, source = mongo_uri, mongo_display(mongo_uri)
+    else:
+        target = context.storage_target()
+        if target is None:
+            print(f"Report failed: MongoDB is configured but no address is saved in the keyring "
+                  f"(entry '{storage.mongo_uri_secret}'); pass --mongo-uri.", file=sys.stderr)
+            return EXIT_FAILED
+        if target.embedded_path is not None and not target.embedded_path.exists():
+            print(f"Report failed: there is no fund database at {target.embedded_path} yet "
+                  "(open FIDUS Desktop once, or run 'fidus-desktop migrate --from').", file=sys.stderr)
+            return EXIT_FAILED
+        uri, source = target.uri, target.display
+        database = getattr(args, "database", None) or target.database or database
+    try:
+        store = await open_store(uri, database=database, timeout_seconds=storage.timeout_seconds)
+    except FidusError as exc:
+        print(redact(f"Report failed: {exc}"), file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        report = await build_report(store, args.as_of or utc_now().date(), args.days)
+    except FidusError as exc:
+        print(redact(f"Report failed: {exc}"), file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        await store.close()
+    report["source"] = source
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print(format_text(report, context.settings.fund_name))
+    return 0
+
+
+async def build_report(store: Any, as_of: date, days: int) -> dict[str, Any]:
+    """The report as plain JSON-ready data (the contract in this module's docstring)."""
+    from datetime import timedelta
+
+    from ..domain.prospects import Stage
+    from ..domain.values import to_cents
+    from ..services.portfolio import aum_by_product, compute_dashboard, due_between, load_portfolio
+    from ..storage.query import Eq, Query
+
+    def money(amount: Any) -> str | None:
+        return None if amount is None else str(to_cents(amount))
+
+    data = await load_portfolio(store, as_of)
+    dash = compute_dashboard(data)
+    due = due_between(data, as_of, as_of + timedelta(days=days))
+    product_of = {i.investment_id: i for i in data.active}
+    pipeline = {stage.value: await store.prospects.count(Query(where=(Eq("stage", stage.value),)))
+                for stage in Stage}
+    return {
+        "as_of": as_of.isoformat(),
+        "days": days,
+        "aum": {"total": money(dash.aum),
+                "by_product": {code: money(v) for code, v in aum_by_product(data).items()}},
+        "payments_due": [{
+            "investment_id": p.investment_id,
+            "client_id": product_of[p.investment_id].client_id,
+            "client_name": data.client_name(product_of[p.investment_id].client_id,
+                                            product_of[p.investment_id].client_name),
+            "product": product_of[p.investment_id].product,
+            "date": p.due.isoformat(),
+            "amount": money(p.amount),
+            "kind": p.kind.value,
+        } for p in due],
+        "overdue": {"count": dash.overdue.count, "total": money(dash.overdue.amount)},
+        "fund_revenue": {s.code: {"equity": money(s.equity), "owed": money(s.owed), "revenue": money(s.revenue)}
+                         for s in dash.products},
+        "pipeline": pipeline,
+    }
+
+
+def format_text(report: dict[str, Any], fund_name: str) -> str:
+    from decimal import Decimal
+
+    def amount(text: str | None) -> str:
+        return "-" if text is None else f"{Decimal(text):,.2f}"
+
+    lines = [f"{fund_name}: portfolio report as of {report['as_of']} ({report.get('source', '')})", "",
+             f"Assets under management  {amount(report['aum']['total']):>18}"]
+    for code, value in report["aum"]["by_product"].items():
+        lines.append(f"  {code:<22} {amount(value):>18}")
+    due = report["payments_due"]
+    total = sum((Decimal(p["amount"]) for p in due), Decimal(0))
+    lines += ["", f"Payments due in the next {report['days']} days: {len(due)}, total {total:,.2f}"]
+    for p in due:
+        lines.append(f"  {p['date']}  {p['client_name'][:28]:<28} {p['product']:<10} {p['kind']:<9} "
+                     f"{amount(p['amount']):>14}")
+    overdue = report["overdue"]
+    if overdue["count"]:
+        lines.append(f"Overdue, not recorded as paid: {overdue['count']}, total {amount(overdue['total'])}")
+    lines += ["", "Fund revenue (MT5 equity - principal and accrued interest owed):"]
+    for code, r in report["fund_revenue"].items():
+        lines.append(f"  {code:<10} equity {amount(r['equity']):>16}  owed {amount(r['owed']):>16}  "
+                     f"revenue {amount(r['revenue']):>16}")
+    lines += ["", "Pipeline: " + "  ".join(f"{stage} {n}" for stage, n in report["pipeline"].items())]
+    return "\n".join(lines)

@@ -1,0 +1,83 @@
+"""Editing the fund's products (``fund_products``), checked and audited.
+
+Products are data, not code: the schedule rules read every term from here, including which
+reading of the final payment is in force (reference §5.1, ``ScheduleReading``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from ..domain.activity import ActivityEntry
+from ..domain.funds import FundProduct, ScheduleReading
+from ..domain.values import utc_now
+from ..errors import ValidationError
+from ..storage.store import FundStore
+from .changes import Changes
+
+READING_LABELS = {
+    ScheduleReading.DOCUMENTED: "D - documented: principal alone at contract end",
+    ScheduleReading.CASH_FLOW_CODE: "C - cash-flow code: one more period of interest at contract end",
+}
+
+_AUDITED = tuple(f.name for f in dataclasses.fields(FundProduct) if f.name not in ("raw", "revision", "code"))
+
+
+def product_problems(p: FundProduct) -> dict[str, str]:
+    """Field -> reason for each term that would make schedules wrong or impossible."""
+    problems: dict[str, str] = {}
+    if not p.name.strip():
+        problems["name"] = "A product needs a name."
+    if p.monthly_rate is not None and not Decimal(0) <= p.monthly_rate < 1:
+        problems["monthly_rate"] = "A monthly rate is a fraction below 1 (0.015 = 1.5 %)."
+    if p.minimum < 0:
+        problems["minimum"] = "The minimum cannot be negative."
+    if p.performance_share is not None and not Decimal(0) <= p.performance_share <= 1:
+        problems["performance_share"] = "A share of performance is between 0 and 1."
+    if p.incubation_days < 0:
+        problems["incubation_days"] = "Incubation cannot be negative."
+    if p.contract_days <= p.incubation_days:
+        problems["contract_days"] = "The contract must run longer than the incubation."
+    if p.payment_frequency.months:
+        if not p.monthly_rate:
+            problems["monthly_rate"] = "A product paying interest needs a rate."
+        if p.regular_payments < 1:
+            problems["regular_payments"] = "At least one regular payment."
+        if p.interval_days is None or p.interval_days < 1:
+            problems["interval_days"] = "Days between payments must be positive."
+        if p.first_payment_days is None or p.first_payment_days <= p.incubation_days:
+            problems["first_payment_days"] = "The first payment comes after the incubation."
+        elif p.interval_days and p.regular_payments >= 1:
+            last = p.first_payment_days + (p.regular_payments - 1) * p.interval_days
+            if last > p.contract_days:
+                problems["regular_payments"] = (f"The last regular payment (day {last}) falls after the "
+                                                f"contract end (day {p.contract_days}).")
+    return problems
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return getattr(value, "value", value)
+
+
+async def update_product(store: FundStore, edited: FundProduct, *, actor: str,
+                         initiator: object | None = None) -> tuple[FundProduct, Changes]:
+    """Save the manager's edits of ``edited`` (read from the store, then ``evolve``-d)."""
+    problems = product_problems(edited)
+    if problems:
+        raise ValidationError("The product was not saved: " + " ".join(problems.values()), problems)
+    before = await store.products.get(edited.code)
+    changed = {name: {"from": _plain(getattr(before, name)), "to": _plain(getattr(edited, name))}
+               for name in _AUDITED if getattr(before, name) != getattr(edited, name)}
+    if not changed:
+        return before, Changes()
+    saved = await store.products.save(edited)  # ConflictError if it moved since it was read
+    entry = ActivityEntry(log_id=str(uuid.uuid4()), activity_type="product_updated",
+                          description=f"{saved.code} terms changed: {', '.join(changed)}",
+                          timestamp=utc_now(), fund_code=saved.code, actor=actor, details={"changes": changed})
+    await store.activity.add(entry)
+    return saved, Changes.of(products=[saved.code], activity=[entry.log_id], initiator=initiator)

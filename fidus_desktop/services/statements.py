@@ -1,0 +1,217 @@
+"""Client statements: holdings, payments made and payments due over a period, as data, CSV and
+the HTML layout the UI prints to PDF (``ui/portfolio/statement_pdf.py``).
+
+Everything comes from one :class:`~.portfolio.PortfolioData`, so a statement agrees with the
+dashboard and the calendar to the cent.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from ..domain.investments import InvestmentStatus
+from ..domain.schedules import PaymentKind, contract_end, monthly_rate_of
+from ..domain.values import ZERO
+from ..errors import NotFoundError, ValidationError
+from .payment_calendar import CalendarFilter, CalendarRow, PaymentState, calendar_rows, paid_on_of
+from .portfolio import PortfolioData
+
+CURRENCY = "USD"
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    investment_id: str
+    product: str
+    product_name: str
+    start_date: date
+    principal: Decimal
+    monthly_rate: Decimal | None
+    contract_end: date | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    fund_name: str
+    client_id: str
+    client_name: str
+    client_email: str
+    period_start: date
+    period_end: date
+    issued_on: date
+    holdings: tuple[Holding, ...]
+    payments_made: tuple[CalendarRow, ...]
+    payments_due: tuple[CalendarRow, ...]
+
+    @property
+    def holdings_total(self) -> Decimal:
+        return sum((h.principal for h in self.holdings if h.status == InvestmentStatus.ACTIVE), ZERO)
+
+    @property
+    def paid_total(self) -> Decimal:
+        return sum((r.amount for r in self.payments_made), ZERO)
+
+    @property
+    def due_total(self) -> Decimal:
+        return sum((r.amount for r in self.payments_due), ZERO)
+
+
+def build_statement(data: PortfolioData, client_id: str, period_start: date, period_end: date,
+                    fund_name: str) -> Statement:
+    if period_end < period_start:
+        raise ValidationError("The period ends before it starts.", {"period_end": "After the start."})
+    client = data.clients.get(client_id)
+    own = [i for i in data.investments if i.client_id == client_id]
+    if client is None and not own:
+        raise NotFoundError(f"No client '{client_id}'.")
+    holdings = []
+    for inv in sorted(own, key=lambda i: (i.start_date, i.investment_id)):
+        if inv.start_date.date() > period_end or inv.status == InvestmentStatus.CANCELLED:
+            continue
+        product = data.products.get(inv.product)
+        holdings.append(Holding(
+            inv.investment_id, inv.product, product.name if product else inv.product, inv.start_date.date(),
+            inv.principal, monthly_rate_of(inv, product) if product else inv.interest_rate,
+            contract_end(inv, product) if product else None, str(inv.status)))
+    rows = calendar_rows(data, CalendarFilter(client_id=client_id, states=frozenset(PaymentState)))
+    made = [r for r in rows if r.paid_on is not None and period_start <= r.paid_on <= period_end]
+    made += _paid_elsewhere(data, client_id, period_start, period_end, {r.investment_id for r in rows})
+    due = [r for r in rows if r.state is not PaymentState.PAID and period_start <= r.due <= period_end]
+    return Statement(
+        fund_name=fund_name, client_id=client_id,
+        client_name=client.name if client else own[0].client_name or client_id,
+        client_email=client.email if client else "", period_start=period_start, period_end=period_end,
+        issued_on=data.as_of, holdings=tuple(holdings),
+        payments_made=tuple(sorted(made, key=lambda r: (r.paid_on or r.due, r.due))), payments_due=tuple(due))
+
+
+def _paid_elsewhere(data: PortfolioData, client_id: str, first: date, last: date,
+                    scheduled: set[str]) -> list[CalendarRow]:
+    """Payments recorded for investments no longer active (completed, redeemed): still money paid."""
+    rows = []
+    for (inv_id, kind, due), entry in data.paid.items():
+        if inv_id in scheduled or entry.client_id != client_id:
+            continue
+        paid_on = paid_on_of(entry)
+        if first <= paid_on <= last and entry.amount is not None:
+            rows.append(CalendarRow(due, PaymentKind(kind), entry.amount, inv_id,
+                                    int(entry.details.get("payment_number", 0) or 0), client_id,
+                                    data.client_name(client_id), entry.fund_code, PaymentState.PAID, paid_on))
+    return rows
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def _rate(rate: Decimal | None) -> str:
+    return "performance share" if rate is None else f"{rate * 100:.2f} % / month"
+
+
+def statement_csv(s: Statement) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow((s.fund_name, "Client statement"))
+    w.writerow(("client", s.client_name, s.client_id))
+    w.writerow(("period", s.period_start.isoformat(), s.period_end.isoformat()))
+    w.writerow(("currency", CURRENCY))
+    w.writerow(())
+    w.writerow(("holdings", "investment_id", "product", "start_date", "principal", "monthly_rate",
+                "contract_end", "status"))
+    for h in s.holdings:
+        w.writerow(("", h.investment_id, h.product, h.start_date.isoformat(), f"{h.principal:.2f}",
+                    "" if h.monthly_rate is None else str(h.monthly_rate),
+                    h.contract_end.isoformat() if h.contract_end else "", h.status))
+    w.writerow(("", "total active", "", "", f"{s.holdings_total:.2f}"))
+    for title, rows, total in (("payments made", s.payments_made, s.paid_total),
+                               ("payments due", s.payments_due, s.due_total)):
+        w.writerow(())
+        w.writerow((title, "due_date", "paid_on", "product", "investment_id", "payment", "amount"))
+        for r in rows:
+            w.writerow(("", r.due.isoformat(), r.paid_on.isoformat() if r.paid_on else "", r.product,
+                        r.investment_id, r.label, f"{r.amount:.2f}"))
+        w.writerow(("", "total", "", "", "", "", f"{total:.2f}"))
+    return out.getvalue()
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], total: str | None,
+           numeric: set[int], total_label: str = "Total") -> str:
+    def cell(tag: str, i: int, text: str) -> str:
+        align = ' align="right"' if i in numeric else ""
+        return f"<{tag}{align}>{html.escape(text)}</{tag}>"
+    head = "".join(cell("th", i, h) for i, h in enumerate(headers))
+    body = "".join("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(r)) + "</tr>" for r in rows)
+    if not rows:
+        body = f'<tr><td colspan="{len(headers)}"><i>None in this period.</i></td></tr>'
+    if total is not None:
+        body += (f'<tr><td colspan="{len(headers) - 1}"><b>{html.escape(total_label)}</b></td>'
+                 f'<td align="right"><b>{html.escape(total)}</b></td></tr>')
+    return (f'<table width="100%" cellspacing="0" cellpadding="4" border="1" '
+            f'style="border-collapse:collapse">{"<tr>" + head + "</tr>"}{body}</table>')
+
+
+def statement_html(s: Statement) -> str:
+    """A printable layout (Qt's rich-text subset of HTML): header, three tables, totals."""
+    holdings = [(h.product_name, h.investment_id[:13], h.start_date.isoformat(), _rate(h.monthly_rate),
+                 h.contract_end.isoformat() if h.contract_end else "", h.status, _money(h.principal))
+                for h in s.holdings]
+    made = [(r.paid_on.isoformat() if r.paid_on else "", r.due.isoformat(), r.product, r.label,
+             _money(r.amount)) for r in s.payments_made]
+    due = [(r.due.isoformat(), r.product, r.label, r.state.value, _money(r.amount)) for r in s.payments_due]
+    e = html.escape
+    return f"""<html><body style="font-family:'DejaVu Sans',sans-serif; font-size:9pt">
+<h2>{e(s.fund_name)}</h2>
+<h3>Client statement</h3>
+<p><b>{e(s.client_name)}</b> ({e(s.client_id)}){'<br>' + e(s.client_email) if s.client_email else ''}<br>
+Period: {s.period_start.isoformat()} to {s.period_end.isoformat()}<br>
+Issued: {s.issued_on.isoformat()} &middot; Amounts in {CURRENCY}</p>
+<h4>Holdings</h4>
+{_table(("Product", "Investment", "Start", "Rate", "Contract end", "Status", "Principal"), holdings,
+        _money(s.holdings_total), {6}, "Total of active holdings")}
+<h4>Payments made</h4>
+{_table(("Paid on", "Due", "Product", "Payment", "Amount"), made, _money(s.paid_total), {4})}
+<h4>Payments due</h4>
+{_table(("Due", "Product", "Payment", "State", "Amount"), due, _money(s.due_total), {4})}
+<p style="font-size:7pt">Interest is simple interest on principal, paid on the dates of each product's
+schedule; each payment is rounded to the cent. This statement is for information.</p>
+</body></html>"""
+
+
+def statement_filename(s: Statement, extension: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", s.client_name).strip("_") or s.client_id
+    return f"statement_{slug}_{s.period_start.isoformat()}_{s.period_end.isoformat()}.{extension}"
+
+
+PdfWriter = Callable[[Statement, Path], None]
+
+
+def export_statements(data: PortfolioData, client_ids: Sequence[str], period_start: date, period_end: date,
+                      fund_name: str, folder: Path, *, pdf_writer: PdfWriter | None = None, with_csv: bool = True,
+                      progress: Callable[[float, str], None] | None = None) -> list[Path]:
+    """Write each client's statement into ``folder``; cancel by raising from ``progress``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for n, client_id in enumerate(client_ids):
+        statement = build_statement(data, client_id, period_start, period_end, fund_name)
+        if progress is not None:
+            progress(n / max(1, len(client_ids)), f"Statement for {statement.client_name}")
+        if pdf_writer is not None:
+            path = folder / statement_filename(statement, "pdf")
+            pdf_writer(statement, path)
+            written.append(path)
+        if with_csv:
+            path = folder / statement_filename(statement, "csv")
+            path.write_text(statement_csv(statement), encoding="utf-8")
+            written.append(path)
+    if progress is not None:
+        progress(1.0, f"{len(written)} file(s) written")
+    return written

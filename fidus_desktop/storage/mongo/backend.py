@@ -1,0 +1,105 @@
+"""The fund's MongoDB (usually the web platform's Atlas cluster) as a :class:`DocumentBackend`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import UTC
+from decimal import Decimal
+from typing import Any
+
+from bson import Decimal128
+from bson.codec_options import DatetimeConversion, TypeRegistry
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from ...errors import StorageUnavailable
+from ..spec import CollectionSpec
+from .address import MongoAddress
+from .collection import MongoCollection
+from .errors import ErrorGuard
+from .indexes import ensure_indexes
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "FIDUS Desktop"
+
+
+def _decimal_as_decimal128(value: Any) -> Any:
+    # Codecs choose each field's encoding; this only catches a Decimal that slipped through (a
+    # query bound, an activity detail) and stores it exactly, as the original's readers accept.
+    if isinstance(value, Decimal):
+        return Decimal128(value)
+    return value
+
+
+class MongoBackend:
+    """Connects lazily, in :meth:`open`: building one never touches the network, so settings
+    can show its :attr:`location` (the URI without password or options) before it connects."""
+
+    kind = "mongodb"
+
+    def __init__(self, uri: str, *, database: str = "fidus_production", timeout_seconds: float = 8.0) -> None:
+        self._address = MongoAddress.parse(uri)
+        self.location = self._address.location
+        self._uri = uri
+        self._database_name = database
+        self._timeout = timeout_seconds
+        self._guard = ErrorGuard(self._address, database, timeout_seconds)
+        self._client: AsyncMongoClient | None = None
+
+    async def open(self, specs: Iterable[CollectionSpec]) -> None:
+        if self._client is None:
+            self._client = self._connect()
+        try:
+            await self.ping()
+            with self._guard:
+                for spec in specs:
+                    await ensure_indexes(self._collection(spec.name), spec)
+        except BaseException:
+            await self.close()
+            raise
+        log.info("connected to %s, database %s", self.location, self._database_name)
+
+    def _connect(self) -> AsyncMongoClient:
+        if not self._address.is_mongodb:
+            raise self._guard.invalid_address("it must start with mongodb:// or mongodb+srv://")
+        timeout_ms = int(self._timeout * 1000)
+        with self._guard.connecting():
+            return AsyncMongoClient(
+                self._uri,
+                appname=APP_NAME,
+                # The original wrote naive UTC datetimes; read every one as aware UTC.
+                tz_aware=True,
+                tzinfo=UTC,
+                # A date outside Python's range must not make a whole list unreadable; it reaches
+                # the codec as a DatetimeMS, which reports that one record.
+                datetime_conversion=DatetimeConversion.DATETIME_AUTO,
+                type_registry=TypeRegistry(fallback_encoder=_decimal_as_decimal128),
+                serverSelectionTimeoutMS=timeout_ms,
+                connectTimeoutMS=timeout_ms,
+                # Without it a server that stops answering mid-operation would hang the call for
+                # ever; generous because the first open may build indexes on large collections.
+                socketTimeoutMS=max(timeout_ms * 4, 30_000),
+            )
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
+
+    async def ping(self) -> None:
+        with self._guard:
+            await self._database().command("ping")
+
+    def collection(self, spec: CollectionSpec) -> MongoCollection:
+        return MongoCollection(spec, lambda: self._collection(spec.name), self._guard)
+
+    def _database(self) -> AsyncDatabase:
+        if self._client is None:
+            raise StorageUnavailable("The MongoDB database is not connected.", reason="unreachable")
+        return self._client[self._database_name]
+
+    def _collection(self, name: str) -> AsyncCollection:
+        return self._database()[name]

@@ -1,0 +1,98 @@
+"""Opening the fund store named by a URI: the one place that knows which backend a URI means.
+
+- ``sqlite:///home/me/fund.sqlite3`` (also ``sqlite:////home/...``), ``sqlite:///C:/Funds/fund.sqlite3``
+  or a plain file path
+  -> the embedded SQLite file (created if missing);
+- ``mongodb://...`` / ``mongodb+srv://...`` -> MongoDB (Atlas, or the web platform's database).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+from ..errors import StorageUnavailable
+from .store import FundStore
+
+_MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
+_SQLITE_SCHEME = "sqlite://"
+#: URI options whose value may be a secret (``tlsCertificateKeyFilePassword``, the AWS session
+#: token inside ``authMechanismProperties``).
+_SECRET_OPTION = re.compile(r"(?i)password|token|secret|authmechanismproperties")
+
+
+def sqlite_path(uri: str) -> Path | None:
+    """The file a URI names when it means SQLite, else ``None``."""
+    if uri.startswith(_SQLITE_SCHEME):
+        path = unquote(uri[len(_SQLITE_SCHEME):])
+        if path.startswith("//"):
+            path = "/" + path.lstrip("/")  # sqlite:////abs (SQLAlchemy's form) = sqlite:///abs
+        if re.match(r"^/[A-Za-z]:[/\\]", path):
+            path = path[1:]  # sqlite:///C:/x -> C:/x
+        if not path.strip("/"):
+            raise StorageUnavailable("The SQLite address names no file: use sqlite:///<path to the file>.",
+                                     reason="config")
+        return Path(path).expanduser()
+    if "://" not in uri:
+        return Path(uri).expanduser()
+    return None
+
+
+async def open_store(uri: str, *, database: str = "fidus_production", timeout_seconds: float = 8.0) -> FundStore:
+    """Open (and prepare) the fund store at ``uri``; the caller closes it.
+
+    Raises :class:`StorageUnavailable` (``reason="config"`` for an address that cannot mean any
+    store) or :class:`StorageCorrupt`, with messages that never contain the password.
+    """
+    uri = uri.strip()
+    if not uri:
+        raise StorageUnavailable("No database address is set.", reason="config")
+    path = sqlite_path(uri)
+    if path is not None:
+        from .sqlite import SqliteBackend
+
+        backend = SqliteBackend(path.absolute())
+    elif uri.startswith(_MONGO_SCHEMES):
+        # Imported here: the MongoDB driver is only loaded by those who use it.
+        from .mongo import MongoBackend
+
+        backend = MongoBackend(uri, database=database, timeout_seconds=timeout_seconds)
+    else:
+        raise StorageUnavailable(f"'{describe_uri(uri)}' is not a database address FIDUS Desktop knows: "
+                                 "use a file path, sqlite:///..., mongodb://... or mongodb+srv://...",
+                                 reason="config")
+    try:
+        return await FundStore.open(backend)
+    except BaseException:
+        # The error that stopped the opening is the one worth reporting, not a failed cleanup.
+        with contextlib.suppress(Exception):
+            await backend.close()
+        raise
+
+
+def describe_uri(uri: str) -> str:
+    """``uri`` fit for a status bar, a log or an error message: passwords removed.
+
+    ``mongodb://fund:s3cret@host/db?tlsCertificateKeyFilePassword=x`` becomes
+    ``mongodb://fund@host/db?tlsCertificateKeyFilePassword=***``.
+    """
+    scheme, sep, rest = uri.strip().partition("://")
+    if not sep:
+        return uri.strip()
+    address, qmark, options = rest.partition("?")
+    # The host list never holds '@', so the last '@' ends the user information even when an
+    # unescaped password contains '@' or '/'.
+    at = address.rfind("@")
+    if at >= 0:
+        user = address[:at].split(":", 1)[0]
+        address = (user + "@" if user else "") + address[at + 1:]
+    if qmark:
+        options = "&".join(_masked(option) for option in options.split("&"))
+    return f"{scheme}{sep}{address}{qmark}{options}"
+
+
+def _masked(option: str) -> str:
+    name, eq, _ = option.partition("=")
+    return f"{name}=***" if eq and _SECRET_OPTION.search(name) else option

@@ -1,0 +1,34 @@
+"""A fresh embedded fund store per test, and small builders for clients and investments."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from fidus_desktop.domain.investments import Investment
+from fidus_desktop.domain.people import Client, KycStatus
+from fidus_desktop.storage.sqlite import SqliteBackend
+from fidus_desktop.storage.store import FundStore
+from tests.storage.mongo_fixtures import mongo_backend, mongo_database_name, mongo_server  # noqa: F401
+
+
+@pytest.fixture
+async def store(tmp_path) -> AsyncIterator[FundStore]:
+    fund = await FundStore.open(SqliteBackend(tmp_path / "fund.sqlite3"))
+    yield fund
+    await fund.close()
+
+
+def client(client_id: str = "client_ana", name: str = "Ana Castro",
+           kyc: KycStatus = KycStatus.APPROVED) -> Client:
+    return Client(client_id=client_id, name=name, email=f"{client_id}@example.com", kyc_status=kyc)
+
+
+def investment(investment_id: str, product: str, principal: str, start: str = "2025-10-01",
+               client_id: str = "client_ana", **more) -> Investment:
+    return Investment(investment_id=investment_id, client_id=client_id, product=product,
+                      principal=Decimal(principal), start_date=datetime.fromisoformat(start).replace(tzinfo=UTC),
+                      **more)

@@ -1,0 +1,160 @@
+"""Starting the window: QApplication, asyncio on the Qt loop (qasync), logging, error hooks.
+
+Nothing slow runs before the first paint: settings are read (one small file), the window is
+shown in its "Opening the fund…" state, and the store opens in a task on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+import threading
+import time
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import qasync
+from PySide6.QtCore import QEvent, QObject, QtMsgType, QTimer, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication
+
+from fidus_desktop.app_context import AppContext
+from fidus_desktop.logs import setup_logging
+from fidus_desktop.paths import AppPaths
+
+from .main_window import MainWindow
+from .theme import apply_theme
+
+if TYPE_CHECKING:
+    from fidus_desktop.cli import LaunchOptions, StartupClock
+
+log = logging.getLogger(__name__)
+
+#: A window that never paints (started minimised) must still open the fund.
+FIRST_PAINT_WAIT_S = 1.0
+
+
+class FirstPaint(QObject):
+    """Resolves ``painted`` once the window has been painted for the first time."""
+
+    def __init__(self, window: MainWindow, painted: asyncio.Future[float], clock: StartupClock | None) -> None:
+        super().__init__(window)
+        self._painted = painted
+        self._clock = clock
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() == QEvent.Type.Paint and not self._painted.done():
+            # The window paints before its children in the same pass; the next loop turn is
+            # after the whole frame was flushed.
+            QTimer.singleShot(0, self._done)
+        return False
+
+    def _done(self) -> None:
+        if self._clock is not None:
+            self._clock.mark("first_paint")
+        if not self._painted.done():
+            self._painted.set_result(time.perf_counter())
+
+
+def create_application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("FIDUS Desktop")
+    app.setOrganizationName("FIDUS")
+    # Quitting is our decision, after the async shutdown, not Qt's when the window hides.
+    app.setQuitOnLastWindowClosed(False)
+    apply_theme(app)
+    return app
+
+
+def install_error_hooks(window: MainWindow, loop: asyncio.AbstractEventLoop) -> None:
+    """Uncaught errors are logged and shown in the window; they never kill the app."""
+
+    def gui_hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, (KeyboardInterrupt, SystemExit)):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        window.show_error(exc.with_traceback(tb), "")
+
+    def thread_hook(hook_args: threading.ExceptHookArgs) -> None:
+        exc = hook_args.exc_value or RuntimeError(str(hook_args.exc_type))
+        log.error("uncaught error in thread %s", getattr(hook_args.thread, "name", "?"), exc_info=exc)
+        loop.call_soon_threadsafe(window.show_error, exc, f"thread {getattr(hook_args.thread, 'name', '?')}")
+
+    def loop_hook(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception") or RuntimeError(context.get("message", "asyncio error"))
+        window.show_error(exc, "background work")
+
+    sys.excepthook = gui_hook
+    threading.excepthook = thread_hook
+    loop.set_exception_handler(loop_hook)
+
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    # Qt warnings are developer diagnostics (platform-plugin limits, style hints): kept in the
+    # log file at INFO, off the manager's terminal.
+    QtMsgType.QtWarningMsg: logging.INFO,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def route_qt_messages() -> None:
+    qt_log = logging.getLogger("qt")
+    qInstallMessageHandler(lambda kind, _context, message: qt_log.log(_QT_LEVELS.get(kind, logging.INFO), message))
+
+
+def run_gui(paths: AppPaths, options: LaunchOptions, clock: StartupClock) -> int:
+    paths.ensure()
+    setup_logging(paths.log_file)
+    route_qt_messages()
+    app = create_application()
+    try:
+        return qasync.run(_main(app, paths, options, clock))
+    finally:
+        sys.excepthook = sys.__excepthook__
+        threading.excepthook = threading.__excepthook__
+
+
+async def _main(app: QApplication, paths: AppPaths, options: LaunchOptions, clock: StartupClock) -> int:
+    loop = asyncio.get_running_loop()
+    context = AppContext.create(paths)
+    window = MainWindow(context)
+    if options.demo:
+        window.setWindowTitle(f"{window.windowTitle()} (demo copy, deleted on exit)")
+    install_error_hooks(window, loop)
+    finished: asyncio.Future[None] = loop.create_future()
+    window.shut_down.connect(lambda: finished.done() or finished.set_result(None))
+    painted: asyncio.Future[float] = loop.create_future()
+    FirstPaint(window, painted, clock)
+
+    async def opening() -> None:
+        started = time.perf_counter()
+        await context.open_storage(mongo_uri=options.mongo_uri, database=options.database, demo=options.demo)
+        clock.record("store_open", time.perf_counter() - started)
+
+    window.show()
+    _close_on_interrupt(window)
+    # Opening starts once the window is on screen: its first steps (loading the storage code,
+    # finding the keyring) run on this thread and would otherwise delay the first paint.
+    await asyncio.wait([painted], timeout=FIRST_PAINT_WAIT_S)
+    window.open_fund(opening())
+    code = 0
+    if options.smoke:
+        from .smoke import run_smoke
+
+        code = await run_smoke(window, painted, clock)
+    await finished
+    return code
+
+
+def _close_on_interrupt(window: MainWindow) -> None:
+    # Qt's loop never returns to Python between events, so Ctrl+C in the terminal would wait for
+    # the next event; a slow no-op timer lets the handler run and close the window cleanly.
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(300)

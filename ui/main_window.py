@@ -1,0 +1,290 @@
+"""The main window only hosts: navigation, panel slots, menus, banners, status badges and its own
+geometry. Panels wire themselves to services (``ui/panels/``); background work goes through
+``self.tasks``; core events arrive on the GUI thread through ``self.bridge``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSize, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+                               QStackedWidget, QVBoxLayout, QWidget)
+
+from fidus_desktop.app_context import AppContext
+from fidus_desktop.services.health import ServiceName, ServiceStatus
+
+from .banner import BannerArea
+from .command_palette import CommandPalette, PaletteAction
+from .errors import ErrorReport, app_version, report_error
+from .event_bridge import EventBridge
+from .panels.host import PanelSlot
+from .panels.registry import PANELS
+from .status_badges import make_badges
+from .tasks import TaskRunner
+from .theme import icon
+
+log = logging.getLogger(__name__)
+
+#: How long closing waits for background work to stop before leaving it behind (daemon threads).
+SHUTDOWN_TIMEOUT_S = 3.0
+
+
+class MainWindow(QMainWindow):
+    #: The fund store finished opening (online or not); panels can be built.
+    fund_opened = Signal()
+    #: Background work stopped and the context closed; the app may exit.
+    shut_down = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"FIDUS Desktop — {context.settings.fund_name}")
+        self.setWindowIcon(icon("app"))
+        #: Every report shown in this session (the smoke run fails on any).
+        self.reports: list[ErrorReport] = []
+        self.banners = BannerArea(self)
+        self.tasks = TaskRunner(self.show_error, parent_widget=self)
+        self.bridge = EventBridge(context.events, self)
+        self.is_open = False
+        self._warnings_shown = 0
+        self._closing_task: asyncio.Task[None] | None = None
+        self._closed = False
+
+        self.slots = [PanelSlot(entry, self.tasks, self.show_error, self) for entry in PANELS]
+        self._build_layout()
+        self._actions: dict[str, QAction] = {}
+        self._build_menus()
+        self.badges = make_badges(context.health, self)
+        for badge in self.badges.values():
+            self.statusBar().addPermanentWidget(badge)
+        self.bridge.service_status_changed.connect(self._on_status)
+        self.bridge.data_changed.connect(self._on_changes)
+        self.bridge.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self._restore_window_state()
+        self._show_new_warnings()
+
+    # ---- layout and actions -------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        self.nav = QListWidget(self)
+        self.nav.setObjectName("navList")
+        self.nav.setIconSize(QSize(20, 20))
+        for entry in PANELS:
+            item = QListWidgetItem(icon(entry.icon), entry.title, self.nav)
+            item.setToolTip(f"{entry.title} ({entry.shortcut})")
+        self.stack = QStackedWidget(self)
+        self.stack.setObjectName("panelStack")
+        for slot in self.slots:
+            self.stack.addWidget(slot)
+        self.nav.currentRowChanged.connect(self._show_row)
+
+        sidebar = QWidget(self)
+        sidebar.setFixedWidth(200)
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(0)
+        title = QLabel("FIDUS", sidebar)
+        title.setObjectName("navTitle")
+        fund = QLabel(self.context.settings.fund_name, sidebar)
+        fund.setObjectName("navFund")
+        fund.setWordWrap(True)
+        for widget in (title, fund, self.nav):
+            side.addWidget(widget)
+
+        content = QWidget(self)
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banners)
+        column.addWidget(self.stack, 1)
+
+        central = QWidget(self)
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(sidebar)
+        row.addWidget(content, 1)
+        self.setCentralWidget(central)
+
+    def _action(self, key: str, text: str, slot: Callable[[], object], shortcut: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)  # shortcuts work even with the menu bar hidden
+        self._actions[key] = action
+        return action
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self._action("open_logs", "Open log folder", self.open_log_folder))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("quit", "&Quit", self.close, "Ctrl+Q"))
+        go_menu = menu.addMenu("&Go")
+        for entry in PANELS:
+            go_menu.addAction(self._action(f"go:{entry.name}", f"Go to {entry.title}",
+                                           lambda name=entry.name: self.show_panel(name), entry.shortcut))
+        go_menu.addSeparator()
+        go_menu.addAction(self._action("palette", "Command palette…", self.open_command_palette, "Ctrl+K"))
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self._action("about", "About FIDUS Desktop", self.show_about))
+
+    # ---- opening the fund -----------------------------------------------------------------
+
+    def open_fund(self, opening: Coroutine[Any, Any, Any]) -> None:
+        """Run ``opening`` (the store and cache) without blocking the first paint."""
+        for slot in self.slots:
+            slot.notice.set_content(slot.entry.title, "Opening the fund…")
+        self.tasks.run(opening, on_success=lambda _: self._fund_ready(),
+                       on_failure=self._fund_failed, name="open the fund")
+
+    def _fund_failed(self, exc: BaseException) -> None:
+        self.show_error(exc, "opening the fund")
+        self._fund_ready()  # the panels then say what is missing, with a retry
+
+    def _fund_ready(self) -> None:
+        self.is_open = True
+        for slot in self.slots:
+            slot.set_context(self.context)
+        self._show_new_warnings()
+        self.fund_opened.emit()
+        self.current_slot().activate()
+
+    def _show_new_warnings(self) -> None:
+        for warning in self.context.startup_warnings[self._warnings_shown:]:
+            self.banners.show_message(warning, level="warning")
+        self._warnings_shown = len(self.context.startup_warnings)
+
+    # ---- panels -------------------------------------------------------------------------
+
+    def panel_names(self) -> list[str]:
+        return [slot.entry.name for slot in self.slots]
+
+    def slot(self, name: str) -> PanelSlot:
+        return next(s for s in self.slots if s.entry.name == name)
+
+    def current_slot(self) -> PanelSlot:
+        return self.slots[max(0, self.nav.currentRow())]
+
+    def show_panel(self, name: str) -> None:
+        self.nav.setCurrentRow(self.panel_names().index(name))
+
+    def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        self.stack.setCurrentIndex(row)
+        if self.is_open:
+            self.slots[row].activate()
+
+    def _panels(self) -> list[Any]:
+        return [slot.panel for slot in self.slots if slot.panel is not None]
+
+    def _on_changes(self, changes: object) -> None:
+        for panel in self._panels():
+            self._guarded(lambda p=panel: p.on_changes(changes), f"{panel.TITLE} refresh")
+
+    def _on_status(self, status: ServiceStatus) -> None:
+        self.badges[status.service].update_status(status)
+        for panel in self._panels():
+            self._guarded(lambda p=panel: p.on_status(status), f"{panel.TITLE} status")
+        if status.service is ServiceName.DATABASE and self.is_open:
+            self.current_slot().requirements_changed()
+
+    def _guarded(self, call: Callable[[], object], what: str) -> None:
+        try:
+            call()
+        except Exception as exc:  # one panel's bug must not stop the others' updates
+            self.show_error(exc, what)
+
+    # ---- errors and small dialogs ----------------------------------------------------------
+
+    def show_error(self, exc: BaseException, context: str = "") -> None:
+        report_error(exc, context, self._show_report)
+
+    def _show_report(self, report: ErrorReport) -> None:
+        self.reports.append(report)
+        self.banners.show_report(report)
+
+    def palette_actions(self) -> list[PaletteAction]:
+        def entry(key: str) -> PaletteAction:
+            action = self._actions[key]
+            return PaletteAction(action.text().replace("&", ""), action.trigger,
+                                 action.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
+
+        actions = [entry(key) for key in self._actions if key != "palette"]
+        for panel in self._panels():
+            actions += [PaletteAction(f"{panel.TITLE}: {label}", run) for label, run in panel.actions()]
+        return actions
+
+    def open_command_palette(self) -> CommandPalette:
+        palette = CommandPalette(self.palette_actions(), self)
+        palette.open()
+        palette.search.setFocus()
+        return palette
+
+    def open_log_folder(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.context.paths.log_dir)))
+
+    def show_about(self) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Information, "About FIDUS Desktop",
+                          f"<b>FIDUS Desktop</b> {app_version()}<br>"
+                          f"The cockpit of {self.context.settings.fund_name}.<br><br>"
+                          f"Data folder: {self.context.paths.data_dir}", QMessageBox.StandardButton.Ok, self)
+        box.setIconPixmap(icon("app").pixmap(64, 64))
+        box.open()
+        return box
+
+    # ---- window state and closing -----------------------------------------------------------
+
+    def _restore_window_state(self) -> None:
+        ui = self.context.settings.ui
+        if not (ui.window_geometry and self.restoreGeometry(QByteArray.fromBase64(ui.window_geometry.encode()))):
+            self.resize(1280, 800)
+        if ui.window_state:
+            self.restoreState(QByteArray.fromBase64(ui.window_state.encode()))
+        names = self.panel_names()
+        self.nav.setCurrentRow(names.index(ui.last_panel) if ui.last_panel in names else 0)
+
+    def save_window_state(self) -> None:
+        try:
+            self.context.update_ui_settings(
+                window_geometry=bytes(self.saveGeometry().toBase64()).decode(),
+                window_state=bytes(self.saveState().toBase64()).decode(),
+                last_panel=self.current_slot().entry.name)
+        except OSError:
+            log.exception("window state not saved")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        # The first close only starts an orderly shutdown; the window closes for real once
+        # background work is cancelled and the store is closed, without blocking the loop.
+        if self._closed:
+            event.accept()
+            return
+        event.ignore()
+        if self._closing_task is None:
+            self.save_window_state()
+            for panel in self._panels():
+                self._guarded(panel.on_closing, f"closing {panel.TITLE}")
+            self._closing_task = asyncio.get_event_loop().create_task(self._shut_down(), name="shut down")
+
+    async def _shut_down(self) -> None:
+        try:
+            await self.tasks.shutdown(SHUTDOWN_TIMEOUT_S)
+            await self.context.close()
+        except Exception:
+            log.exception("shutdown was not clean")
+        finally:
+            self._closed = True
+            self.close()
+            self.shut_down.emit()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed

@@ -1,0 +1,97 @@
+"""One navigation slot: builds its panel the first time it is shown, once the fund is open and
+the panel's requirements are met; until then it says why the panel is not there yet."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QStackedWidget, QWidget
+
+from fidus_desktop.services.health import ServiceName
+
+from ..status_badges import STATE_LABELS
+from ..widgets.empty_state import EmptyState
+from .base import Panel
+from .registry import PanelEntry
+
+if TYPE_CHECKING:
+    from fidus_desktop.app_context import AppContext
+
+    from ..tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+class PanelSlot(QStackedWidget):
+    def __init__(self, entry: PanelEntry, tasks: TaskRunner, on_error: Callable[[BaseException, str], None],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entry = entry
+        self.tasks = tasks
+        self._on_error = on_error
+        self.context: AppContext | None = None
+        self.panel: Panel | None = None
+        #: Set when the panel's class could not be loaded or built (shown, never retried silently).
+        self.failed: BaseException | None = None
+        self.notice = EmptyState(entry.title, "Opening the fund…", self)
+        self.addWidget(self.notice)
+
+    def set_context(self, context: AppContext) -> None:
+        self.context = context
+
+    def activate(self) -> None:
+        """The slot became visible: build the panel if it can be, then let it refresh."""
+        if self.panel is not None:
+            self._refresh()
+            return
+        if self.context is None or self.failed is not None:
+            return
+        try:
+            cls = self.entry.load()
+            missing = [name for name in cls.REQUIRES if getattr(self.context, name, None) is None]
+            if missing:
+                self._show_unavailable(missing)
+                return
+            panel = cls(self.context, self.tasks, self)
+        except Exception as exc:  # a broken panel must not take the window down with it
+            self.failed = exc
+            self.notice.set_content(self.entry.title, f"The {self.entry.title} panel could not be opened.",
+                                    note=f"{type(exc).__name__}: {exc}")
+            self._on_error(exc, f"opening the {self.entry.title} panel")
+            return
+        self.panel = panel
+        self.addWidget(panel)
+        self.setCurrentWidget(panel)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        assert self.panel is not None
+        try:
+            self.panel.on_shown()
+        except Exception as exc:  # the panel stays; its refresh failed and says so
+            self._on_error(exc, f"refreshing the {self.entry.title} panel")
+
+    def _show_unavailable(self, missing: list[str]) -> None:
+        assert self.context is not None
+        if "store" in missing:
+            status = self.context.health.get(ServiceName.DATABASE)
+            reason = status.detail or STATE_LABELS[status.state]
+            self.notice.set_content(
+                self.entry.title, f"{self.entry.title} needs the fund database, which is "
+                f"{STATE_LABELS[status.state]} ({status.source or 'not set up'}).",
+                note=reason, button=("Try again", self.retry))
+        else:
+            self.notice.set_content(self.entry.title, f"Not available yet: {', '.join(missing)}.")
+
+    def retry(self) -> None:
+        assert self.context is not None
+        self.notice.set_content(self.entry.title, "Connecting to the fund database…")
+        self.tasks.run(self.context.reconnect(), on_success=lambda _: self.requirements_changed(),
+                       name="reconnect database")
+
+    def requirements_changed(self) -> None:
+        """Something the panel may need came back (database online); called for the shown slot."""
+        if self.panel is None:
+            self.activate()

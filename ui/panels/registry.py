@@ -1,0 +1,49 @@
+"""The panels of the main window, in navigation order.
+
+Each entry names its class as ``"module:Class"`` and is imported only when the panel is first
+shown: the MT5 panel pulls in pyqtgraph and numpy (about a second), which must not delay the
+first paint. To put a real panel in place of a placeholder, change its ``target`` (one line):
+
+    PanelEntry("mt5", "MT5", "Ctrl+3", "ui.mt5.panel:Mt5Panel", "mt5"),
+
+The class's ``NAME`` must equal the entry's name (checked when it is loaded).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .base import Panel
+
+
+@dataclass(frozen=True, slots=True)
+class PanelEntry:
+    name: str
+    title: str
+    shortcut: str
+    target: str
+    #: Base name of the SVG in ``resources/icons``.
+    icon: str
+
+    def load(self) -> type[Panel]:
+        module_name, _, class_name = self.target.partition(":")
+        cls = getattr(importlib.import_module(module_name), class_name)
+        if cls.NAME != self.name:
+            raise TypeError(f"{self.target} has NAME {cls.NAME!r}, but the registry lists it as {self.name!r}")
+        return cls
+
+
+PANELS: tuple[PanelEntry, ...] = (
+    PanelEntry("crm", "CRM", "Ctrl+1", "ui.panels.placeholders:CrmPlaceholder", "crm"),
+    PanelEntry("portfolio", "Portfolio", "Ctrl+2", "ui.portfolio.panel:PortfolioPanel", "portfolio"),
+    PanelEntry("mt5", "MT5", "Ctrl+3", "ui.mt5.panel:Mt5Panel", "mt5"),
+    PanelEntry("workspace", "Workspace", "Ctrl+4", "ui.panels.placeholders:WorkspacePlaceholder", "workspace"),
+    PanelEntry("health", "Health", "Ctrl+5", "ui.panels.health:HealthPanel", "health"),
+)
+
+
+def entry_named(name: str) -> PanelEntry | None:
+    return next((e for e in PANELS if e.name == name), None)

@@ -1,0 +1,1 @@
+"""The Portfolio panel: dashboard, investments, payment calendar, products and statements."""

@@ -1,0 +1,196 @@
+"""The Payment calendar tab: every interest payment and principal return, filtered, marked paid
+and exported. Filtering runs in the panel's cpu lane (``filter_changed``); this view only draws."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout,
+                               QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget)
+
+from fidus_desktop.domain.schedules import PaymentKind
+from fidus_desktop.domain.values import ZERO
+from fidus_desktop.services.payment_calendar import CalendarFilter, CalendarRow, PaymentState
+
+from .form_dialog import FormDialog
+from .format import day, from_qdate, money, to_qdate
+from .table_model import Column, RowsModel
+
+#: Typing in the search box refilters once the manager pauses.
+FILTER_DELAY_MS = 250
+DEFAULT_DAYS_AHEAD = 90
+
+COLUMNS: tuple[Column[CalendarRow], ...] = (
+    Column("Due", lambda r: day(r.due)),
+    Column("Client", lambda r: r.client_name),
+    Column("Product", lambda r: r.product),
+    Column("Payment", lambda r: r.label, key=lambda r: (r.number == 0, r.number)),
+    Column("Amount", lambda r: money(r.amount), key=lambda r: r.amount, numeric=True),
+    Column("State", lambda r: r.state.value),
+    Column("Paid on", lambda r: day(r.paid_on)),
+    Column("Investment id", lambda r: r.investment_id),
+)
+STATE_COLORS = {PaymentState.OVERDUE: "#B00020", PaymentState.PAID: "#2E7D32"}
+
+
+def _date_edit(parent: QWidget) -> QDateEdit:
+    edit = QDateEdit(parent)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    return edit
+
+
+class MarkPaidDialog(FormDialog):
+    """Confirm the payments, the day they were made and a bank reference; emits ``(date, str)``."""
+
+    def __init__(self, rows: Sequence[CalendarRow], today: date, parent: QWidget | None = None) -> None:
+        super().__init__("Mark payments as paid", parent)
+        total = sum((r.amount for r in rows), ZERO)
+        note = QLabel(f"{len(rows)} payment(s), total {money(total)}, will be recorded as paid, each with "
+                      "an entry in the audit trail.", self)
+        note.setWordWrap(True)
+        self.form.addRow(note)
+        self.paid_on = _date_edit(self)
+        self.paid_on.setDate(to_qdate(today))
+        self.paid_on.setMaximumDate(to_qdate(today))
+        self.reference = QLineEdit(self)
+        self.reference.setPlaceholderText("bank or wallet reference (optional)")
+        self.fields = {"paid_on": self.paid_on, "reference": self.reference}
+        self.form.addRow("Paid on", self.paid_on)
+        self.form.addRow("Reference", self.reference)
+
+    def payload(self) -> tuple[date, str]:
+        return from_qdate(self.paid_on.date()), self.reference.text().strip()
+
+
+class CalendarView(QWidget):
+    filter_changed = Signal(object)
+    mark_paid_requested = Signal(object)
+    export_requested = Signal(object, object)  # rows, path
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.first = _date_edit(self)
+        self.last = _date_edit(self)
+        self.all_past = QCheckBox("from the first unpaid", self)
+        self.all_past.setChecked(True)
+        self.product = QComboBox(self)
+        self.kind = QComboBox(self)
+        self.kind.addItem("All payments", None)
+        self.kind.addItem("Interest", PaymentKind.INTEREST)
+        self.kind.addItem("Principal", PaymentKind.PRINCIPAL)
+        self.states = {state: QCheckBox(state.value.capitalize(), self) for state in PaymentState}
+        self.states[PaymentState.DUE].setChecked(True)
+        self.states[PaymentState.OVERDUE].setChecked(True)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search client or investment id")
+        self.search.setClearButtonEnabled(True)
+        bar.addWidget(QLabel("From", self))
+        bar.addWidget(self.first)
+        bar.addWidget(self.all_past)
+        bar.addWidget(QLabel("to", self))
+        bar.addWidget(self.last)
+        bar.addWidget(self.product)
+        bar.addWidget(self.kind)
+        for box in self.states.values():
+            bar.addWidget(box)
+        bar.addWidget(self.search, 1)
+        layout.addLayout(bar)
+
+        self.model: RowsModel[CalendarRow] = RowsModel(COLUMNS, self, tint=lambda r: STATE_COLORS.get(r.state))
+        self.table = QTableView(self)
+        self.model.attach(self.table)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+
+        bottom = QHBoxLayout()
+        self.summary = QLabel("", self)
+        bottom.addWidget(self.summary, 1)
+        self.mark_button = QPushButton("Mark paid…", self)
+        self.export_button = QPushButton("Export CSV…", self)
+        bottom.addWidget(self.mark_button)
+        bottom.addWidget(self.export_button)
+        layout.addLayout(bottom)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(FILTER_DELAY_MS)
+        self._timer.timeout.connect(lambda: self.filter_changed.emit(self.current_filter()))
+        for signal in (self.first.dateChanged, self.last.dateChanged, self.all_past.toggled,
+                       self.product.currentIndexChanged, self.kind.currentIndexChanged, self.search.textChanged,
+                       *(box.toggled for box in self.states.values())):
+            signal.connect(self._timer.start)
+        self.all_past.toggled.connect(lambda on: self.first.setEnabled(not on))
+        self.first.setEnabled(False)
+        self.mark_button.clicked.connect(self._mark_selected)
+        self.export_button.clicked.connect(self._choose_export_file)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self._selection_changed()
+        self._initialized = False
+
+    # ---- filter ------------------------------------------------------------------------------
+
+    def prepare(self, as_of: date, products: Sequence[str]) -> None:
+        """Set the date range around ``as_of`` once, and the product list every load."""
+        current = self.product.currentData()
+        self.product.blockSignals(True)
+        self.product.clear()
+        self.product.addItem("All products", "")
+        for code in products:
+            self.product.addItem(code, code)
+        self.product.setCurrentIndex(max(0, self.product.findData(current)))
+        self.product.blockSignals(False)
+        if not self._initialized:
+            self._initialized = True
+            for edit in (self.first, self.last):
+                edit.blockSignals(True)
+            self.first.setDate(to_qdate(as_of))
+            self.last.setDate(to_qdate(as_of + timedelta(days=DEFAULT_DAYS_AHEAD)))
+            for edit in (self.first, self.last):
+                edit.blockSignals(False)
+
+    def current_filter(self) -> CalendarFilter:
+        return CalendarFilter(
+            first=None if self.all_past.isChecked() else from_qdate(self.first.date()),
+            last=from_qdate(self.last.date()), product=self.product.currentData() or "",
+            kind=PaymentKind(self.kind.currentData()) if self.kind.currentData() else None, text=self.search.text(),
+            states=frozenset(s for s, box in self.states.items() if box.isChecked()))
+
+    def show_rows(self, rows: Sequence[CalendarRow]) -> None:
+        self.model.set_rows(rows)
+        due = sum((r.amount for r in rows if r.state is not PaymentState.PAID), ZERO)
+        overdue = sum(1 for r in rows if r.state is PaymentState.OVERDUE)
+        self.summary.setText(f"{len(rows)} payments shown; still to pay {money(due)}"
+                             + (f"; {overdue} overdue" if overdue else ""))
+        self.export_button.setEnabled(bool(rows))
+        self._selection_changed()
+
+    # ---- actions ----------------------------------------------------------------------------
+
+    def selected_rows(self) -> list[CalendarRow]:
+        return [self.model.row(i.row()) for i in self.table.selectionModel().selectedRows()]
+
+    def _selection_changed(self, *_: object) -> None:
+        unpaid = [r for r in self.selected_rows() if r.state is not PaymentState.PAID]
+        self.mark_button.setEnabled(bool(unpaid))
+
+    def _mark_selected(self) -> None:
+        rows = [r for r in self.selected_rows() if r.state is not PaymentState.PAID]
+        if rows:
+            self.mark_paid_requested.emit(rows)
+
+    def _choose_export_file(self) -> None:
+        rows = self.model.rows()
+        dialog = QFileDialog(self, "Export payment calendar", "payment_calendar.csv", "CSV files (*.csv)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("csv")
+        dialog.fileSelected.connect(lambda path: self.export_requested.emit(rows, path))
+        dialog.open()  # not exec(): the loop keeps running while the manager picks a file

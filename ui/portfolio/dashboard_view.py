@@ -1,0 +1,129 @@
+"""The Dashboard tab: how much we manage, what we owe and when, and whether trading covers it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHeaderView, QLabel, QScrollArea,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from fidus_desktop.services.portfolio import Dashboard, DueTotal
+
+from .charts import AumHistoryChart, CashFlowChart, RevenueChart
+from .format import money, signed_money
+
+PRODUCT_COLUMNS = ("Product", "Reading", "Investments", "Clients", "AUM", "Principal owed",
+                   "Interest accrued", "MT5 equity", "Fund revenue")
+NEGATIVE = "#B00020"
+
+
+class Kpi(QFrame):
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("kpiCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        self.title = QLabel(title, self)
+        self.title.setObjectName("kpiTitle")
+        self.value = QLabel("…", self)
+        self.value.setObjectName("kpiValue")
+        font = self.value.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.value.setFont(font)
+        self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.note = QLabel("", self)
+        self.note.setObjectName("kpiNote")
+        for label in (self.title, self.value, self.note):
+            layout.addWidget(label)
+
+    def set(self, value: str, note: str = "", negative: bool = False) -> None:
+        self.value.setText(value)
+        self.value.setStyleSheet(f"color: {NEGATIVE}" if negative else "")
+        self.note.setText(note)
+
+
+def _due(total: DueTotal) -> tuple[str, str]:
+    return money(total.amount), f"{total.count} payment{'s' if total.count != 1 else ''}"
+
+
+class DashboardView(QScrollArea):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(16, 12, 16, 12)
+        self.as_of = QLabel("", body)
+        self.as_of.setObjectName("panelSubheading")
+        layout.addWidget(self.as_of)
+
+        grid = QGridLayout()
+        self.kpis = {key: Kpi(title, body) for key, title in (
+            ("aum", "Assets under management"), ("clients", "Clients invested"),
+            ("due_30", "Due in the next 30 days"), ("due_90", "Due in the next 90 days"),
+            ("overdue", "Overdue, not recorded as paid"), ("equity", "MT5 equity (live accounts)"),
+            ("owed", "Owed: principal + accrued interest"), ("revenue", "Fund revenue"))}
+        for n, kpi in enumerate(self.kpis.values()):
+            grid.addWidget(kpi, n // 4, n % 4)
+        layout.addLayout(grid)
+
+        self.products = QTableWidget(0, len(PRODUCT_COLUMNS), body)
+        self.products.setHorizontalHeaderLabels(PRODUCT_COLUMNS)
+        self.products.verticalHeader().hide()
+        self.products.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.products.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.products.setMaximumHeight(170)
+        layout.addWidget(self.products)
+        self.warning = QLabel("", body)
+        self.warning.setObjectName("warningText")
+        self.warning.setWordWrap(True)
+        self.warning.hide()
+        layout.addWidget(self.warning)
+
+        charts = QGridLayout()
+        self.aum_chart = AumHistoryChart(body)
+        self.cash_chart = CashFlowChart(body)
+        self.revenue_chart = RevenueChart(body)
+        charts.addWidget(self.aum_chart.widget, 0, 0)
+        charts.addWidget(self.cash_chart.widget, 0, 1)
+        charts.addWidget(self.revenue_chart.widget, 1, 0, 1, 2)
+        layout.addLayout(charts, 1)
+        self.setWidget(body)
+
+    def show_dashboard(self, d: Dashboard) -> None:
+        self.as_of.setText(f"As of {d.as_of.isoformat()} (UTC dates). Only investments with status "
+                           "'active' count; fund revenue = MT5 equity - principal - accrued unpaid interest.")
+        self.kpis["aum"].set(money(d.aum), f"{sum(p.investments for p in d.products)} active investments")
+        self.kpis["clients"].set(str(d.invested_clients), f"of {d.all_clients} clients")
+        self.kpis["due_30"].set(*_due(d.due_30))
+        self.kpis["due_90"].set(*_due(d.due_90))
+        self.kpis["overdue"].set(*_due(d.overdue), negative=d.overdue.count > 0)
+        self.kpis["equity"].set(money(d.equity))
+        self.kpis["owed"].set(money(d.owed))
+        revenue = d.equity - d.owed
+        self.kpis["revenue"].set(signed_money(revenue), "trading covers what is owed" if revenue >= 0
+                                 else "trading does not cover what is owed", negative=revenue < 0)
+        self._fill_products(d)
+        self.warning.setVisible(d.unscheduled > 0)
+        self.warning.setText(f"{d.unscheduled} active investment(s) name a product that does not exist: they "
+                             "count in AUM but have no payment schedule. Fix their product in the Investments tab.")
+        self.aum_chart.update(d)
+        self.cash_chart.update(d.cash_flow)
+        self.revenue_chart.update(d)
+
+    def _fill_products(self, d: Dashboard) -> None:
+        self.products.setRowCount(len(d.products))
+        for row, p in enumerate(d.products):
+            revenue = p.revenue
+            cells = (f"{p.code} - {p.name}", p.schedule_reading, str(p.investments), str(p.clients), money(p.aum),
+                     money(p.principal_owed), money(p.interest_accrued), money(p.equity), signed_money(revenue))
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column >= 2:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if column == len(cells) - 1 and revenue is not None and revenue < 0:
+                    item.setForeground(Qt.GlobalColor.darkRed)
+                self.products.setItem(row, column, item)

@@ -1,0 +1,133 @@
+"""The Statements tab: pick a client (or all) and a period, preview, export PDF and/or CSV."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QLabel, QPushButton,
+                               QTextBrowser, QVBoxLayout, QWidget)
+
+from fidus_desktop.errors import FidusError
+from fidus_desktop.services.portfolio import PortfolioData
+from fidus_desktop.services.statements import build_statement, statement_html
+
+from .format import from_qdate, to_qdate
+
+ALL_CLIENTS = "*"
+
+
+def previous_month(today: date) -> tuple[date, date]:
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+class StatementsView(QWidget):
+    #: client ids, first day, last day, folder, pdf?, csv?
+    export_requested = Signal(object, object, object, object, bool, bool)
+
+    def __init__(self, fund_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fund_name = fund_name
+        self.data: PortfolioData | None = None
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.client = QComboBox(self)
+        self.client.setMinimumWidth(220)
+        self.first = QDateEdit(self)
+        self.last = QDateEdit(self)
+        for edit in (self.first, self.last):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.pdf = QCheckBox("PDF", self)
+        self.pdf.setChecked(True)
+        self.csv = QCheckBox("CSV", self)
+        self.export_button = QPushButton("Export…", self)
+        bar.addWidget(QLabel("Client", self))
+        bar.addWidget(self.client)
+        bar.addWidget(QLabel("Period", self))
+        bar.addWidget(self.first)
+        bar.addWidget(QLabel("to", self))
+        bar.addWidget(self.last)
+        bar.addStretch(1)
+        bar.addWidget(self.pdf)
+        bar.addWidget(self.csv)
+        bar.addWidget(self.export_button)
+        layout.addLayout(bar)
+        self.preview = QTextBrowser(self)
+        layout.addWidget(self.preview, 1)
+        self.status = QLabel("", self)
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self._dated = False
+
+        self.client.currentIndexChanged.connect(self.refresh_preview)
+        self.first.dateChanged.connect(self.refresh_preview)
+        self.last.dateChanged.connect(self.refresh_preview)
+        self.pdf.toggled.connect(self._formats_changed)
+        self.csv.toggled.connect(self._formats_changed)
+        self.export_button.clicked.connect(self._choose_folder)
+
+    def set_data(self, data: PortfolioData) -> None:
+        self.data = data
+        current = self.client.currentData()
+        invested = {i.client_id for i in data.investments}
+        clients = sorted((c for c in data.clients.values() if c.client_id in invested), key=lambda c: c.name.lower())
+        self.client.blockSignals(True)
+        self.client.clear()
+        self.client.addItem(f"All clients with investments ({len(clients)})", ALL_CLIENTS)
+        for c in clients:
+            self.client.addItem(c.name, c.client_id)
+        self.client.setCurrentIndex(max(0, self.client.findData(current)) if current else min(1, len(clients)))
+        self.client.blockSignals(False)
+        if not self._dated:
+            self._dated = True
+            first, last = previous_month(data.as_of)
+            self.first.setDate(to_qdate(first))
+            self.last.setDate(to_qdate(last))
+        self.refresh_preview()
+
+    def period(self) -> tuple[date, date]:
+        return from_qdate(self.first.date()), from_qdate(self.last.date())
+
+    def client_ids(self) -> list[str]:
+        chosen = self.client.currentData()
+        if chosen == ALL_CLIENTS:
+            return [self.client.itemData(i) for i in range(1, self.client.count())]
+        return [chosen] if chosen else []
+
+    def refresh_preview(self) -> None:
+        chosen = self.client.currentData()
+        if self.data is None or not chosen:
+            self.preview.clear()
+            return
+        if chosen == ALL_CLIENTS:
+            self.preview.setHtml(f"<p>One statement per client ({self.client.count() - 1}) will be written.</p>")
+            return
+        try:
+            statement = build_statement(self.data, chosen, *self.period(), self.fund_name)
+        except FidusError as exc:
+            self.preview.setPlainText(str(exc))
+            return
+        self.preview.setHtml(statement_html(statement))
+
+    def _formats_changed(self) -> None:
+        self.export_button.setEnabled(self.pdf.isChecked() or self.csv.isChecked())
+
+    def _choose_folder(self) -> None:
+        ids = self.client_ids()
+        if not ids:
+            return
+        dialog = QFileDialog(self, "Folder for the statements")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        first, last = self.period()
+        pdf, csv = self.pdf.isChecked(), self.csv.isChecked()
+        dialog.fileSelected.connect(
+            lambda folder: self.export_requested.emit(ids, first, last, Path(folder), pdf, csv))
+        dialog.open()
+
+    def exported(self, paths: list[Path]) -> None:
+        folder = paths[0].parent if paths else ""
+        self.status.setText(f"{len(paths)} file(s) written to {folder}.")

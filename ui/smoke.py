@@ -1,0 +1,78 @@
+"""``fidus-desktop --smoke``: prove an install works, then exit.
+
+Waits for the first paint and the fund to open, opens every panel and lets its first background
+work finish, then closes the window the normal way. Any error shown in the window, any panel
+that could not open, or a database that is not online fails the run (exit 1) with the reasons.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from fidus_desktop.services.health import ServiceName, ServiceState
+
+if TYPE_CHECKING:
+    from fidus_desktop.cli import StartupClock
+
+    from .main_window import MainWindow
+
+#: Generous: the first run loads the demo fund, and CI machines are slow.
+SMOKE_TIMEOUT_S = 60.0
+
+
+async def _settle(window: MainWindow, deadline: float) -> None:
+    """Until no background work is running (a panel's first load), then one more loop turn."""
+    while window.tasks.running():
+        if time.monotonic() > deadline:
+            names = ", ".join(h.name for h in window.tasks.running())
+            raise TimeoutError(f"background work still running: {names}")
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0)
+
+
+async def _opened(window: MainWindow) -> None:
+    if window.is_open:
+        return
+    opened = asyncio.get_running_loop().create_future()
+    window.fund_opened.connect(lambda: opened.done() or opened.set_result(None))
+    await opened
+
+
+async def run_smoke(window: MainWindow, painted: asyncio.Future[float], clock: StartupClock) -> int:
+    failures: list[str] = []
+    deadline = time.monotonic() + SMOKE_TIMEOUT_S
+    opened: list[str] = []
+    try:
+        async with asyncio.timeout(SMOKE_TIMEOUT_S):
+            await painted
+            await _opened(window)
+            for name in window.panel_names():
+                window.show_panel(name)
+                await _settle(window, deadline)
+                slot = window.slot(name)
+                if slot.panel is None:
+                    why = slot.failed or slot.notice.text.text()
+                    failures.append(f"panel {name} did not open: {why}")
+                    continue
+                slot.panel.grab()  # renders it: a paint error fails here, not in the field
+                opened.append(name)
+    except TimeoutError as exc:
+        failures.append(f"timed out after {SMOKE_TIMEOUT_S:.0f} s ({str(exc) or 'waiting for the window'})")
+    clock.mark("total")
+    database = window.context.health.get(ServiceName.DATABASE)
+    if database.state is not ServiceState.ONLINE:
+        failures.append(f"database {database.state.value}: {database.detail or database.source}")
+    failures += [f"error shown: {report.message}" for report in window.reports]
+    print(f"smoke: panels opened: {', '.join(opened) or 'none'}; database: {database.source} "
+          f"({database.state.value}){'; demo fund loaded' if window.context.demo_loaded else ''}")
+    print(clock.line(), flush=True)
+    window.close()
+    if failures:
+        for failure in failures:
+            print(f"smoke: FAILED: {failure}", file=sys.stderr)
+        return 1
+    print("smoke: ok")
+    return 0
