@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, Protocol
 
 from ..domain.values import utc_now
 from ..errors import NotFoundError, StorageCorrupt
+from .offload import map_off_loop
 from .query import Query
 from .spec import CollectionSpec
 
@@ -121,7 +122,7 @@ class Repository[T]:
         return None if stored is None else self._load(stored)
 
     async def find(self, query: Query = Query()) -> list[T]:
-        return [self._load(s) for s in await self._collection.find(query)]
+        return await map_off_loop(self._load, await self._collection.find(query))
 
     async def count(self, query: Query = Query()) -> int:
         return await self._collection.count(query)

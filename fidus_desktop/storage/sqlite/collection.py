@@ -8,6 +8,7 @@ from typing import Any
 
 from ...errors import ConflictError, NotFoundError
 from .. import doc_json
+from ..offload import map_off_loop
 from ..base import StoredDoc
 from ..query import Query
 from ..spec import CollectionSpec
@@ -63,7 +64,7 @@ class SqliteCollection:
         page, page_params = page_clause(query)
         sql = f"SELECT doc, version FROM {self._layout.table} {where} {order_clause(self._layout, query)} {page}"
         rows = await self._db.fetch(sql, [*params, *page_params])
-        return [StoredDoc(doc_json.loads(doc), version) for doc, version in rows]
+        return await map_off_loop(lambda row: StoredDoc(doc_json.loads(row[0]), row[1]), rows)
 
     async def count(self, query: Query) -> int:
         """How many documents match ``query.where``; ordering and paging are ignored."""
