@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import qasync
 
+from tests.qt_loop import dispose_loop
 from fidus_desktop.app_context import AppContext
 from fidus_desktop.paths import AppPaths
 from fidus_desktop.storage.sqlite import SqliteBackend
@@ -55,5 +56,4 @@ def gui(qapp, tmp_path) -> Iterator[GuiEnv]:
     finally:
         env.run(env.tasks.shutdown())
         env.run(context.close())
-        loop.close()
-        asyncio.set_event_loop(None)
+        dispose_loop(loop)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 import qasync
 
+from tests.qt_loop import dispose_loop
 from fidus_desktop.app_context import AppContext
 from fidus_desktop.paths import AppPaths
 from ui.main_window import MainWindow
@@ -26,8 +27,7 @@ def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
     # would make every later nested Qt event loop (qtbot.wait) return at once.
     asyncio.events._set_running_loop(None)
     loop._QEventLoop__is_running = False  # the name-mangled flag stop() would have cleared
-    loop.close()
-    asyncio.set_event_loop(None)
+    dispose_loop(loop)
 
 
 def close_window(qtbot, window: MainWindow, timeout: int = 8000) -> None:

@@ -1,0 +1,95 @@
+"""Assembling a bridge from options: which terminal, which accounts, which broker clock."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fidus_desktop.domain.values import read_decimal
+from fidus_desktop.secrets import SecretStore
+
+from ..direct import DirectSource
+from ..errors import BridgeError, ErrorReason
+from ..models import AccountRef
+from ..server_time import ServerZone
+from .auth import KEYRING_SERVICE
+from .session import AccountMeta, BridgeSession, PasswordBook
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    demo: bool = False
+    seed: int = 1
+    terminal_path: str = ""
+    login: int = 0
+    server: str = ""
+    accounts: tuple[int, ...] = ()
+    accounts_file: str = ""
+    server_utc_offset: float = 2.0
+    server_dst: str = "eu"
+    snapshot_ttl: float = 1.0
+    request_timeout: float = 10.0
+
+
+def demo_directory() -> dict[int, AccountMeta]:
+    from fidus_desktop.demo.accounts import DEMO_ACCOUNTS
+
+    return {a.login: AccountMeta(a.login, a.name, a.fund_type, a.manager_name, a.initial_allocation, a.server)
+            for a in DEMO_ACCOUNTS}
+
+
+def read_accounts_file(path: str) -> dict[int, AccountMeta]:
+    """``[{"login": 123, "name": "...", "fund_type": "CORE", "provider": "...", "target_amount": 1000}]``.
+
+    Labels only: a ``password`` key is refused, so no secret ever sits beside the bridge in a file.
+    """
+    rows: Any = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(rows, list):
+        raise ValueError("the accounts file must hold a JSON list")
+    directory: dict[int, AccountMeta] = {}
+    for row in rows:
+        if "password" in row:
+            raise ValueError("the accounts file must not hold passwords: use MT5_PWD_<login> or the keyring")
+        login = int(row["login"])
+        directory[login] = AccountMeta(login, str(row.get("name", "")), str(row.get("fund_type", "")),
+                                       str(row.get("provider", "")), read_decimal(row.get("target_amount")),
+                                       str(row.get("server", "")))
+    return directory
+
+
+def build_session(options: ServeOptions, secrets: SecretStore | None = None) -> BridgeSession:
+    if options.demo:
+        from ..demo_terminal import DemoTerminal
+
+        module: Any = DemoTerminal(seed=options.seed)
+        zone = module.zone
+        directory = demo_directory()
+        name, mode = "demo terminal", "demo"
+    else:
+        try:
+            import MetaTrader5 as module  # noqa: N813 - Windows-only dependency
+        except ImportError as exc:
+            raise BridgeError(ErrorReason.NOT_CONNECTED, "The MetaTrader5 package is only available on Windows; "
+                              "use --demo elsewhere.") from exc
+        zone = ServerZone(options.server_utc_offset, options.server_dst)  # type: ignore[arg-type]
+        directory = read_accounts_file(options.accounts_file) if options.accounts_file else {}
+        for login in (options.login, *options.accounts):
+            if login and login not in directory:
+                directory[login] = AccountMeta(login, server=options.server if login == options.login else "")
+        name, mode = "direct terminal", "terminal"
+    stores: list[SecretStore] = [secrets] if secrets else []
+
+    def keyring_lookup(name: str) -> str | None:
+        # Opened on first need: a demo bridge, or one fed by MT5_PWD_<login>, never touches the keyring.
+        if not stores:
+            stores.append(SecretStore(service=KEYRING_SERVICE))
+        return stores[0].get(name)
+
+    passwords = PasswordBook(None if options.demo else keyring_lookup)
+    refs = [AccountRef(login=m.login, name=m.name, fund_type=m.fund_type, server=m.server) for m in directory.values()]
+    source = DirectSource(module, name=name, path=options.terminal_path, login=options.login, server=options.server,
+                          password_for=passwords, zone=zone, accounts=refs, call_timeout=options.request_timeout)
+    return BridgeSession(source, directory, passwords=passwords, snapshot_ttl=options.snapshot_ttl,
+                         request_timeout=options.request_timeout, mode=mode)

@@ -1,0 +1,108 @@
+"""``fidus-bridge``: run the MT5 bridge server, or store its API key in the keyring.
+
+    fidus-bridge serve --demo                 # the demo terminal, on 127.0.0.1:8000
+    fidus-bridge serve --host 0.0.0.0 --terminal-path "C:\\...\\terminal64.exe" --accounts-file accounts.json
+    fidus-bridge set-key                      # asks for the key, stores it in the keyring
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+
+from fidus_desktop.logs import RedactingFormatter, setup_logging
+from fidus_desktop.secrets import SecretStore
+
+from ..errors import BridgeError
+from .auth import KEYRING_ENTRY, KEYRING_SERVICE, MIN_LENGTH, ApiKeyMissing, load_api_key
+from .build import ServeOptions, build_session
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fidus-bridge", description="FIDUS MT5 bridge server")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the bridge")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="serve the demo terminal instead of MetaTrader 5")
+    serve.add_argument("--seed", type=int, default=1, help="demo terminal seed")
+    serve.add_argument("--terminal-path", default="", help="full path of terminal64.exe")
+    serve.add_argument("--login", type=int, default=0, help="account to log in at start-up")
+    serve.add_argument("--server", default="", help="broker server of --login")
+    serve.add_argument("--accounts", default="", help="comma-separated logins this bridge serves")
+    serve.add_argument("--accounts-file", default="", help="JSON list of accounts with their fund labels")
+    serve.add_argument("--server-utc-offset", type=float, default=2.0, help="broker clock offset in winter (hours)")
+    serve.add_argument("--server-dst", choices=("none", "eu", "us"), default="eu", help="broker summer-time rule")
+    serve.add_argument("--snapshot-ttl", type=float, default=1.0, help="seconds an account snapshot is reused")
+    serve.add_argument("--timeout", type=float, default=10.0, help="seconds per MT5 request")
+    serve.add_argument("--log-file", default="", help="also log to this rotating file")
+    serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    sub.add_parser("set-key", help="store the API key in the keyring (read from the terminal, never echoed)")
+    return parser
+
+
+def _logging(level: str, log_file: str) -> None:
+    from pathlib import Path
+
+    setup_logging(Path(log_file) if log_file else None, getattr(logging, level.upper()))
+    console = logging.StreamHandler(sys.stdout)
+    console.setLevel(getattr(logging, level.upper()))
+    console.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    console._fidus = True  # type: ignore[attr-defined]  # replaced, not duplicated, by a later setup
+    logging.getLogger().addHandler(console)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    try:
+        key = load_api_key()
+    except ApiKeyMissing as exc:
+        print(f"fidus-bridge: {exc}", file=sys.stderr)
+        return 2
+    _logging(args.log_level, args.log_file)
+    options = ServeOptions(
+        demo=args.demo, seed=args.seed, terminal_path=args.terminal_path, login=args.login, server=args.server,
+        accounts=tuple(int(x) for x in args.accounts.split(",") if x.strip()), accounts_file=args.accounts_file,
+        server_utc_offset=args.server_utc_offset, server_dst=args.server_dst, snapshot_ttl=args.snapshot_ttl,
+        request_timeout=args.timeout)
+    try:
+        session = build_session(options)
+    except (BridgeError, ValueError, OSError) as exc:
+        print(f"fidus-bridge: {exc}", file=sys.stderr)
+        return 2
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        logging.getLogger(__name__).warning(
+            "listening on %s: put TLS (a reverse proxy) and a firewall rule for the app's address in front", args.host)
+    # uvicorn's own access log prints query strings; ours (structured, no query) replaces it.
+    uvicorn.run(create_app(session, key), host=args.host, port=args.port, access_log=False, log_config=None)
+    return 0
+
+
+def _set_key() -> int:
+    key = getpass.getpass("Bridge API key: ")
+    if len(key) < MIN_LENGTH:
+        print(f"fidus-bridge: the key must have at least {MIN_LENGTH} characters", file=sys.stderr)
+        return 2
+    store = SecretStore(service=KEYRING_SERVICE)
+    store.set(KEYRING_ENTRY, key)
+    if not store.persistent:
+        print("fidus-bridge: no keyring on this machine; set MT5_BRIDGE_API_KEY instead", file=sys.stderr)
+        return 1
+    print("Key stored in the keyring.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "set-key":
+        return _set_key()
+    return _serve(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
