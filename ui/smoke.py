@@ -8,8 +8,10 @@ that could not open, or a database that is not online fails the run (exit 1) wit
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fidus_desktop.services.health import ServiceName, ServiceState
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
 
     from .main_window import MainWindow
 
+#: A folder: the smoke run then saves a screenshot of the window on each panel there.
+SCREENSHOTS_ENV = "FIDUS_SMOKE_SCREENSHOTS"
 #: Generous: the first run loads the demo fund, and CI machines are slow.
 SMOKE_TIMEOUT_S = 60.0
 
@@ -59,6 +63,8 @@ async def run_smoke(window: MainWindow, painted: asyncio.Future[float], clock: S
                     continue
                 slot.panel.grab()  # renders it: a paint error fails here, not in the field
                 opened.append(name)
+                if shots := os.environ.get(SCREENSHOTS_ENV):
+                    window.grab().save(str(Path(shots) / f"{name}.png"))
     except TimeoutError as exc:
         failures.append(f"timed out after {SMOKE_TIMEOUT_S:.0f} s ({str(exc) or 'waiting for the window'})")
     clock.mark("total")
