@@ -65,10 +65,24 @@ def _safe(reader: Callable[[Doc], Any]) -> Callable[[Doc], Any]:
     return extract
 
 
+def _single_text(field: str) -> Callable[[Doc], str | None]:
+    def extract(doc: Doc) -> str | None:
+        value = doc.get(field)
+        if value is None or value == "":
+            return None
+        return value if type(value) is str else str(value)
+
+    return extract
+
+
 def indexed(name: str, kind: FieldKind, *raw_names: str,
             reader: Callable[[Doc], Any] | None = None,
             raw_values: Callable[[Any], tuple[Any, ...]] | None = None) -> IndexedField:
     names = raw_names or (name,)
+    if reader is None and kind == "text" and len(names) == 1:
+        # The common case, on the hot path of every bulk load: one plain text field, no fallback.
+        return IndexedField(name=name, raw_names=names, kind=kind, extract=_single_text(names[0]),
+                            raw_values=raw_values)
     if reader is None:
         readers: dict[str, Callable[[Doc], Any]] = {
             "text": lambda d: text(d, *names) or None,
