@@ -17,6 +17,7 @@ from typing import Any
 COMMANDS: tuple[str, ...] = (
     "fidus_desktop.commands.database",
     "fidus_desktop.commands.migrate",
+    "fidus_desktop.commands.secret",
     "fidus_desktop.commands.report",
 )
 
