@@ -169,7 +169,10 @@ async def update_investment(store: FundStore, edited: Investment, *, actor: str,
                for name in EDITABLE if getattr(before, name) != getattr(edited, name)}
     if not changed:
         return before, Changes()
-    saved = await store.investments.save(edited)  # ConflictError if it moved since it was read
+    # Shape A documents store the contract dates the web platform reads; keep them in step.
+    derived = (schedule_dates(edited, product)
+               if product is not None and edited.shape is InvestmentShape.CURRENT else None)
+    saved = await store.investments.save(edited, derived=derived)  # ConflictError if it moved since read
     entry = _audit(saved, "investment_updated", f"Investment edited: {', '.join(changed)}", actor,
                    {"changes": {k: {"from": a, "to": b} for k, (a, b) in changed.items()}})
     await store.activity.add(entry)

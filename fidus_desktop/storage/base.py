@@ -155,11 +155,18 @@ class Repository[T]:
         removed = [k for k in old if k not in new and k in raw]
         return changed, removed
 
-    async def save(self, entity: T) -> T:
-        """Write what changed; raises ``ConflictError`` if the record moved since it was read."""
+    async def save(self, entity: T, *, derived: Mapping[str, Any] | None = None) -> T:
+        """Write what changed; raises ``ConflictError`` if the record moved since it was read.
+
+        ``derived``: raw fields the domain object does not hold but the original stores beside
+        it (an investment's contract dates), written in the same checked update when they differ.
+        """
         if entity.revision is None:  # type: ignore[attr-defined]
             raise ValueError("save() needs an entity read from this repository; use add()")
         changed, removed = self.changes_of(entity)
+        raw = entity.raw  # type: ignore[attr-defined]
+        if changed or removed:
+            changed.update({k: v for k, v in (derived or {}).items() if k not in raw or raw[k] != v})
         if not changed and not removed:
             return entity
         self._codec.stamp_update(changed, utc_now())

@@ -92,3 +92,16 @@ async def test_edit_is_checked_and_audited_with_before_and_after(store):
     assert saved.principal == Decimal("12000")
     entry = next(e for e in await audit_of(store, created.investment_id) if e.activity_type == "investment_updated")
     assert entry.details["changes"] == {"principal": {"from": "10000", "to": "12000"}}
+
+
+async def test_moving_the_start_date_rewrites_the_stored_contract_dates(store):
+    await store.clients.add(client())
+    created, _ = await create_investment(store, InvestmentDraft(
+        client_id="client_ana", product="CORE", principal="10000", start_date=date(2025, 10, 1)), actor="m")
+    moved = created.evolve(start_date=datetime(2025, 11, 1, tzinfo=UTC))
+    saved, _ = await update_investment(store, moved, actor="manager")
+    doc = (await store.investments.get(saved.investment_id)).raw
+    # The web platform reads these stored dates; they must follow the new start (+60 / +90 / +426 days).
+    assert doc["incubation_end_date"] == datetime(2025, 12, 31, tzinfo=UTC)
+    assert doc["first_payment_date"] == datetime(2026, 1, 30, tzinfo=UTC)
+    assert doc["contract_end_date"] == datetime(2027, 1, 1, tzinfo=UTC)
