@@ -111,7 +111,7 @@ class AppContext:
         # The MT5 and Google issues replace these with live states; until then say what is known.
         mt5 = self.settings.mt5
         self.health.report(ServiceName.MT5, ServiceState.UNKNOWN, _MT5_SOURCES.get(mt5.source, mt5.source),
-                           "Live MT5 monitoring starts with the MT5 panel.")
+                           "Starts as soon as the fund is open.")
         google = self.settings.google
         if google.account_email:
             self.health.report(ServiceName.GOOGLE, ServiceState.UNKNOWN, google.account_email)

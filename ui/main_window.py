@@ -155,7 +155,11 @@ class MainWindow(QMainWindow):
             slot.set_context(self.context)
         self._show_new_warnings()
         self.fund_opened.emit()
-        self.current_slot().activate()
+        current = self.current_slot()
+        current.activate()
+        for slot in self.slots:
+            if slot.entry.starts_at_launch and slot is not current:
+                slot.activate()
 
     def _show_new_warnings(self) -> None:
         for warning in self.context.startup_warnings[self._warnings_shown:]:

@@ -269,3 +269,13 @@ def test_uncaught_errors_in_slots_and_threads_are_shown_not_fatal(qtbot, qloop, 
     assert "thread poller" in second and "ZeroDivisionError" in second
     window.show_panel("health")  # still alive and usable
     qtbot.waitUntil(lambda: window.slot("health").panel is not None, timeout=5000)
+
+
+def test_mt5_status_goes_live_at_launch_without_opening_the_mt5_panel(qtbot, make_window):
+    window = make_window()
+    assert window.current_slot().entry.name != "mt5"
+    qtbot.waitUntil(lambda: window.context.health.get(ServiceName.MT5).state is ServiceState.ONLINE,
+                    timeout=10000)
+    status = window.context.health.get(ServiceName.MT5)
+    assert status.source == "demo terminal"
+    assert "online" in window.badges[ServiceName.MT5].text().lower()
