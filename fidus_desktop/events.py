@@ -47,7 +47,7 @@ class EventBus:
         ref: Callable[[], Callback | None]
         if hasattr(callback, "__func__"):
             ref = weakref.WeakMethod(callback)  # type: ignore[arg-type]
-        elif hasattr(callback, "__self__") and not isinstance(getattr(callback, "__self__"), type(weakref)):
+        elif hasattr(callback, "__self__") and not isinstance(callback.__self__, type(weakref)):
             # A bound built-in (``list.append``) is a temporary object: a weak reference to it
             # would die at once, so hold it for the bus's life.
             ref = _Strong(callback)

@@ -7,7 +7,7 @@ import pytest
 from bson import Decimal128, ObjectId
 
 from fidus_desktop.domain.funds import DEFAULT_PRODUCTS, ScheduleReading
-from fidus_desktop.domain.investments import InvestmentShape, InvestmentStatus
+from fidus_desktop.domain.investments import InvestmentStatus
 from fidus_desktop.domain.people import KycStatus
 from fidus_desktop.domain.prospects import Stage, conversion_blockers
 from fidus_desktop.storage.codecs import (ClientCodec, InvestmentCodec, Mt5AccountCodec, ProductCodec,
