@@ -75,7 +75,6 @@ class DashboardView(QScrollArea):
         header = self.products.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.products.setMaximumHeight(170)
         layout.addWidget(self.products)
         self.warning = QLabel("", body)
         self.warning.setObjectName("warningText")
@@ -127,3 +126,12 @@ class DashboardView(QScrollArea):
                 if column == len(cells) - 1 and revenue is not None and revenue < 0:
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.products.setItem(row, column, item)
+        self._fit_products_height()
+
+    def _fit_products_height(self) -> None:
+        # A handful of products: show every row, never a one-row table with a scroll bar that the
+        # charts below squeezed.
+        table = self.products
+        table.resizeRowsToContents()
+        rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        table.setFixedHeight(table.horizontalHeader().sizeHint().height() + rows + 2 * table.frameWidth() + 2)
