@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QHeaderView,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -51,6 +52,10 @@ def _table(parent: QWidget) -> QTableView:
     view.setAlternatingRowColors(True)
     view.verticalHeader().setVisible(False)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    # Columns as wide as their header and a sample of rows (the model sets the sample size), so
+    # "Floating P&L" and amounts in millions are never cut.
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
     return view
 
 
