@@ -19,7 +19,7 @@ _known: set[str] = set()
 _lock = threading.Lock()
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # mongodb://user:password@host -> mongodb://user:***@host
+    # the password between "user:" and "@host" in a MongoDB URI
     (re.compile(r"(mongodb(?:\+srv)?://[^:/@\s]+:)[^@\s]+(@)"), rf"\g<1>{MASK}\g<2>"),
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), rf"\g<1>{MASK}"),
     (re.compile(r"(?i)((?:x-api-key|api[_-]?key|password|passwd|secret|access_token|refresh_token|client_secret)"

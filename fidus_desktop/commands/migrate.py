@@ -1,6 +1,6 @@
 """``fidus-desktop migrate``: copy the fund between this computer's database and a MongoDB.
 
-    fidus-desktop migrate --to mongodb+srv://user:pass@cluster0.example.net   # local -> MongoDB
+    fidus-desktop migrate --to "$ATLAS_URI"                                   # local -> MongoDB
     fidus-desktop migrate --from mongodb://db.example.net --database fidus    # MongoDB -> local
     fidus-desktop migrate --to                                                # the saved URI
 

@@ -75,8 +75,8 @@ async def open_store(uri: str, *, database: str = "fidus_production", timeout_se
 def describe_uri(uri: str) -> str:
     """``uri`` fit for a status bar, a log or an error message: passwords removed.
 
-    ``mongodb://fund:s3cret@host/db?tlsCertificateKeyFilePassword=x`` becomes
-    ``mongodb://fund@host/db?tlsCertificateKeyFilePassword=***``.
+    A URI with ``user:password`` before the host loses the password (``user@host``), and a
+    ``tlsCertificateKeyFilePassword`` option its value (``***``).
     """
     scheme, sep, rest = uri.strip().partition("://")
     if not sep:
