@@ -7,7 +7,7 @@ from typing import Any
 
 from ...domain.activity import ActivityEntry
 from ..spec import CollectionSpec
-from .fields import Doc, as_double, indexed, money, moment, text
+from .fields import Doc, as_double, indexed, moment, money, text
 
 
 class ActivityCodec:

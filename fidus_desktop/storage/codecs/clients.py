@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from ...domain.people import Client, KycStatus
 from ..spec import CollectionSpec
-from .fields import Doc, flag, indexed, moment, text
+from .fields import DatetimeStamps, Doc, flag, indexed, moment, text
 
 
 def _kyc(doc: Doc) -> KycStatus:
@@ -25,7 +24,7 @@ def _kyc_forms(status: object) -> tuple[object, ...]:
     return forms + ((None, "") if value is KycStatus.PENDING else ())
 
 
-class ClientCodec:
+class ClientCodec(DatetimeStamps):
     spec = CollectionSpec(
         name="users",
         key=indexed("client_id", "text", "id", "user_id"),
@@ -79,10 +78,3 @@ class ClientCodec:
 
     def key_of(self, client: Client) -> str:
         return client.client_id
-
-    def stamp_update(self, changes: dict[str, Any], now: datetime) -> None:
-        changes["updated_at"] = now
-
-    def stamp_create(self, doc: dict[str, Any], now: datetime) -> None:
-        doc.setdefault("created_at", now)
-        doc["updated_at"] = now

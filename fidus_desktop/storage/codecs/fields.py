@@ -102,3 +102,15 @@ def fund_code_forms(code: Any) -> tuple[Any, ...]:
         return (None, "")
     spellings = (base, base.lower(), base.capitalize())
     return (*spellings, *(f"FIDUS_{s}" for s in spellings), *(f"fidus_{s}" for s in spellings))
+
+
+class DatetimeStamps:
+    """The usual rule of the original's writers: ``created_at`` and ``updated_at`` as BSON
+    datetimes. Codecs whose collection is written differently define their own."""
+
+    def stamp_update(self, changes: dict[str, Any], now: datetime) -> None:
+        changes["updated_at"] = now
+
+    def stamp_create(self, doc: dict[str, Any], now: datetime) -> None:
+        doc.setdefault("created_at", now)
+        doc["updated_at"] = now

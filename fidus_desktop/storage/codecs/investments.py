@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +9,7 @@ from ...domain.funds import PaymentFrequency, normalize_fund_code
 from ...domain.investments import Investment, InvestmentShape, InvestmentStatus
 from ...domain.values import read_account_number, read_decimal
 from ..spec import CollectionSpec
-from .fields import Doc, as_decimal128, as_double, first, fund_code_forms, indexed, money, moment, text
+from .fields import DatetimeStamps, Doc, as_decimal128, as_double, first, fund_code_forms, indexed, moment, money, text
 
 _PRODUCT_NAMES = ("fund_type", "fund_code", "product")
 _PRINCIPAL_NAMES = ("principal_amount", "amount", "initial_amount")
@@ -40,7 +39,7 @@ def _monthly_rate(value: Any) -> Decimal | None:
     return rate / 100 if rate >= 1 else rate
 
 
-class InvestmentCodec:
+class InvestmentCodec(DatetimeStamps):
     spec = CollectionSpec(
         name="investments",
         key=indexed("investment_id", "text"),
@@ -115,10 +114,3 @@ class InvestmentCodec:
 
     def key_of(self, inv: Investment) -> str:
         return inv.investment_id
-
-    def stamp_update(self, changes: dict[str, Any], now: datetime) -> None:
-        changes["updated_at"] = now
-
-    def stamp_create(self, doc: dict[str, Any], now: datetime) -> None:
-        doc.setdefault("created_at", now)
-        doc["updated_at"] = now

@@ -9,7 +9,7 @@ from ...domain.funds import normalize_fund_code
 from ...domain.mt5_accounts import Mt5AccountLink
 from ...domain.values import iso_utc, read_account_number
 from ..spec import CollectionSpec
-from .fields import Doc, as_double, first, fund_code_forms, indexed, money, moment, text
+from .fields import Doc, as_double, first, fund_code_forms, indexed, moment, money, text
 
 _ACCOUNT_NAMES = ("account", "account_number", "mt5_login", "login")
 

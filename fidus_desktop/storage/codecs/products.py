@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from ...domain.funds import FundProduct, PaymentFrequency, ScheduleReading
-from ..spec import CollectionSpec
 from ...domain.values import ZERO
-from .fields import Doc, as_decimal128, flag, indexed, money, text
+from ..spec import CollectionSpec
+from .fields import DatetimeStamps, Doc, as_decimal128, flag, indexed, money, text
 
 
 def _int_or_none(value: Any) -> int | None:
     return None if value is None or value == "" else int(value)
 
 
-class ProductCodec:
+class ProductCodec(DatetimeStamps):
     spec = CollectionSpec(name="fund_products", key=indexed("code", "text"))
 
     def decode(self, doc: Doc) -> FundProduct:
@@ -60,10 +59,3 @@ class ProductCodec:
 
     def key_of(self, p: FundProduct) -> str:
         return p.code
-
-    def stamp_update(self, changes: dict[str, Any], now: datetime) -> None:
-        changes["updated_at"] = now
-
-    def stamp_create(self, doc: dict[str, Any], now: datetime) -> None:
-        doc.setdefault("created_at", now)
-        doc["updated_at"] = now

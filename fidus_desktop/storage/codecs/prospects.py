@@ -9,7 +9,7 @@ from ...domain.people import KycStatus
 from ...domain.prospects import Prospect, Stage
 from ...domain.values import iso_utc
 from ..spec import CollectionSpec
-from .fields import Doc, as_double, flag, indexed, money, moment, text
+from .fields import Doc, as_double, flag, indexed, moment, money, text
 
 
 def _stage_forms(stage: object) -> tuple[object, ...]:
