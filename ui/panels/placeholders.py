@@ -70,34 +70,6 @@ class CrmPlaceholder(SummaryPlaceholder):
         return f"The fund holds {_plural(prospects, 'prospect')} and {_plural(clients, 'client')}."
 
 
-class PortfolioPlaceholder(SummaryPlaceholder):
-    NAME = "portfolio"
-    TITLE = "Portfolio"
-    SHORTCUT = "Ctrl+2"
-    DESCRIPTION = ("Fund products, client investments, interest schedules, redemptions and client "
-                   "statements will be here.")
-    WATCHES = ("investments", "products")
-
-    async def load_summary(self) -> str:
-        store = self.context.store
-        investments, products = await store.investments.count(), await store.products.count()
-        return f"{_plural(investments, 'investment')} across {_plural(products, 'fund product')}."
-
-
-class Mt5Placeholder(SummaryPlaceholder):
-    NAME = "mt5"
-    TITLE = "MT5"
-    SHORTCUT = "Ctrl+3"
-    DESCRIPTION = ("Live balance, equity, drawdown and margin of the fund's MetaTrader 5 accounts, "
-                   "with alerts, will be monitored here.")
-    WATCHES = ("mt5_accounts",)
-
-    async def load_summary(self) -> str:
-        count = await self.context.store.mt5_accounts.count()
-        source = self.context.health.get(ServiceName.MT5).source
-        return f"{_plural(count, 'MT5 account')} linked to the fund; live data source: {source}."
-
-
 class WorkspacePlaceholder(Panel):
     NAME = "workspace"
     TITLE = "Workspace"
