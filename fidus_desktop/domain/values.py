@@ -1,7 +1,7 @@
 """Money and time as the domain holds them: ``Decimal`` and timezone-aware UTC ``datetime``.
 
 The readers accept every encoding the web platform has written (see
-shared/reference/fidus-data-model.md §1): floats, ints, numeric strings and Decimal128 for money;
+docs/reference/fidus-data-model.md §1): floats, ints, numeric strings and Decimal128 for money;
 BSON datetimes (naive means UTC), ISO-8601 strings with or without offset, ``YYYY-MM-DD`` and
 ``"%Y-%m-%d %H:%M:%S.%f"`` strings for time.
 """
