@@ -26,7 +26,7 @@ from bridge_link.direct import DirectSource
 from bridge_link.remote import RemoteSource
 from bridge_link.server.app import create_app
 from bridge_link.server.session import AccountMeta, BridgeSession, PasswordBook
-from fidus_desktop.demo.accounts import DemoAccount
+from bridge_link.demo_terminal.accounts import DemoAccount
 
 ACCOUNTS = 50
 ROUNDS = 5

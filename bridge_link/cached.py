@@ -10,14 +10,13 @@ synced incrementally: only what is newer than the last deal held is asked for.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from fidus_desktop.domain.values import utc_now
-from fidus_desktop.storage.cache import LocalCache
 
 from .errors import BridgeError
 from .models import (
@@ -49,8 +48,32 @@ SYNC_OVERLAP = timedelta(hours=1)
 FIRST_SYNC_SPAN = timedelta(days=1100)
 
 
+class HeldSnapshot(Protocol):
+    payload: dict[str, Any]
+    fetched_at: datetime
+
+
+class SnapshotStore(Protocol):
+    """Where the last good answers are kept: the desktop's local cache implements it
+    (``fidus_desktop.storage.cache.LocalCache``); ``bridge_link`` needs no more than this."""
+
+    async def put_snapshot(self, kind: str, key: str, payload: Mapping[str, Any], fetched_at: datetime,
+                           source: str = "") -> None: ...
+
+    async def get_snapshot(self, kind: str, key: str) -> HeldSnapshot | None: ...
+
+    async def put_deals(self, account: int, deals: Iterable[Mapping[str, Any]]) -> int: ...
+
+    async def get_deals(self, account: int, date_from: datetime | None = None,
+                        date_to: datetime | None = None) -> list[dict[str, Any]]: ...
+
+    async def last_deal(self, account: int) -> tuple[datetime, int] | None: ...
+
+    async def count_deals(self, account: int) -> int: ...
+
+
 class CachedSource:
-    def __init__(self, inner: Mt5Source, cache: LocalCache, *, clock: Callable[[], datetime] = utc_now,
+    def __init__(self, inner: Mt5Source, cache: SnapshotStore, *, clock: Callable[[], datetime] = utc_now,
                  first_sync_span: timedelta = FIRST_SYNC_SPAN) -> None:
         self.inner = inner
         self.cache = cache
@@ -177,12 +200,6 @@ class CachedSource:
 
     async def rates(self, symbol: str, timeframe: Timeframe, date_from: datetime, date_to: datetime) -> Rates:
         return await self.inner.rates(symbol, timeframe, date_from, date_to)
-
-    def stop_now(self, wait: float = 1.0) -> None:
-        """See :meth:`DirectSource.stop_now`; a no-op for sources without a thread of their own."""
-        stop = getattr(self.inner, "stop_now", None)
-        if stop is not None:
-            stop(wait)
 
     async def close(self) -> None:
         await self.inner.close()

@@ -1,6 +1,6 @@
 """The direct source: the ``MetaTrader5`` module (or the demo terminal) on this computer.
 
-Every call runs on one :class:`~bridge_link.worker.Mt5Lane` thread. A request for an account
+Every call runs on the one-thread ``mt5`` lane (:mod:`fidus_desktop.lanes`). A request for an account
 switches the terminal with ``login()`` inside the same lane job that reads the data, and the job
 checks ``account_info().login`` after the read, so no answer can carry another account's numbers
 even if someone switches accounts in the terminal window meanwhile. When the terminal goes away
@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from fidus_desktop.domain.values import utc_now
+from fidus_desktop.lanes import Lane, LaneStopped, shared_lanes
 
 from . import convert
 from .errors import IPC_LOST_CODES, BridgeError, ErrorReason, from_last_error
@@ -34,7 +35,6 @@ from .models import (
     Timeframe,
 )
 from .server_time import ServerZone
-from .worker import LaneBoundModule, Mt5Lane
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,10 +51,13 @@ class DirectSource:
                  server: str = "", password_for: Callable[[int], str | None] = lambda _login: None,
                  zone: ServerZone | None = None, accounts: Sequence[AccountRef] = (),
                  call_timeout: float = 10.0, init_timeout_ms: int = 60_000, backoff_initial: float = 0.5,
-                 backoff_max: float = 30.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+                 backoff_max: float = 30.0, monotonic: Callable[[], float] = time.monotonic,
+                 lane: Lane | None = None) -> None:
         self.name = name
         self.zone = zone or ServerZone()
-        self._lane = Mt5Lane()
+        # The process's one MT5 thread by default: the MetaTrader5 module is one global client,
+        # so two sources must never call it from two threads either.
+        self._lane = lane or shared_lanes().mt5
         self._mt5 = LaneBoundModule(module, self._lane)
         self._path = path
         self._login = login
@@ -162,8 +165,14 @@ class DirectSource:
                 raise BridgeError(ErrorReason.BAD_DATA, f"The MT5 terminal gave an unusable answer ({action}).",
                                   detail=type(exc).__name__, source=self.name) from exc
 
+        wait = timeout or self._call_timeout
         try:
-            return await self._lane.run(guarded, timeout=timeout or self._call_timeout, action=action)
+            return await self._lane.run(guarded, timeout=wait, action=f"{self.name}: {action}")
+        except TimeoutError:
+            raise BridgeError(ErrorReason.TIMEOUT, f"The MT5 terminal did not answer in time ({action}).",
+                              detail=f"timeout={wait}s", source=self.name) from None
+        except LaneStopped:
+            raise BridgeError(ErrorReason.NOT_CONNECTED, "The MT5 connection is closed.", source=self.name) from None
         except BridgeError as exc:
             exc.source = exc.source or self.name
             raise
@@ -314,12 +323,6 @@ class DirectSource:
 
         await self._run(job, "reconnecting")
 
-    def stop_now(self, wait: float = 1.0) -> None:
-        """Stop the MT5 thread from synchronous code (a window closing): calls already queued
-        finish, for at most ``wait`` seconds; nothing new is accepted. No answer can then arrive
-        after the caller's event loop is gone."""
-        self._lane.stop(wait)
-
     async def close(self) -> None:
         def job() -> None:
             if self._connected:
@@ -329,6 +332,28 @@ class DirectSource:
         try:
             await self._run(job, "closing", timeout=2.0)
         except BridgeError:
-            pass  # a dead or hung terminal: nothing to release but our thread
-        finally:
-            self._lane.stop()
+            pass  # a dead or hung terminal: nothing to release (the runtime stops the lane at exit)
+
+
+class LaneBoundModule:
+    """Wraps the MetaTrader5 module so a call from any thread but the lane's raises at once.
+
+    Serialization then holds by construction, not by every adapter remembering to use the lane.
+    """
+
+    def __init__(self, module: Any, lane: Lane) -> None:
+        self._module = module
+        self._lane = lane
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._module, name)
+        if not callable(value) or isinstance(value, type):
+            return value
+        lane = self._lane
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not lane.on_lane():
+                raise RuntimeError(f"MetaTrader5.{name} called outside the MT5 lane")
+            return value(*args, **kwargs)
+
+        return guarded

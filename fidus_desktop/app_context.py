@@ -1,8 +1,10 @@
-"""Everything a front end needs, opened once: paths, settings, secrets, events, health, the fund
-store and the local cache. Qt-free, so the GUI, the CLI and tests build it the same way.
+"""The runtime a front end drives: paths, settings, secrets, events, health, the fund store and
+the local cache, the one write path, the worker lanes, and the long-lived services (MT5 monitor,
+outbox, database link, change watcher, portfolio). Qt-free, so the GUI, the CLI and tests build
+it the same way; the CLI opens only what a command needs, the window calls :meth:`start`.
 
 Opening never fails because a database is unreachable: the store stays ``None``, the DATABASE
-status says OFFLINE with the reason, and the window still starts.
+status says OFFLINE with the reason, the database link keeps trying, and the window still starts.
 """
 
 from __future__ import annotations
@@ -15,9 +17,13 @@ from typing import TYPE_CHECKING
 
 from .config import Settings, load_settings, save_settings
 from .errors import FidusError
-from .events import EventBus
+from .events import EventBus, EventType
+from .lanes import Lanes, shared_lanes
 from .logs import register_secret
 from .paths import AppPaths
+from .runtime.service import ServiceHost
+from .runtime.settings_change import SettingsChange
+from .runtime.writer import WritePath
 from .services.health import HealthRegistry, ServiceName, ServiceState
 
 if TYPE_CHECKING:
@@ -75,10 +81,18 @@ class AppContext:
     startup_warnings: list[str] = field(default_factory=list)
     #: True when this session loaded the demo fund into an empty embedded store.
     demo_loaded: bool = False
+    #: The worker lanes (the process's, shared with storage and the MT5 source).
+    lanes: Lanes = field(default_factory=shared_lanes, repr=False)
+    #: Long-lived services, started by :meth:`start` (the window), not by CLI commands.
+    services: ServiceHost = field(default_factory=ServiceHost, repr=False)
     _secrets: SecretStore | None = field(default=None, repr=False)
     _mongo_uri: str | None = field(default=None, repr=False)
     _database: str | None = None
     _closed: bool = False
+
+    def __post_init__(self) -> None:
+        #: The one write path: every change goes through ``writer.submit``.
+        self.writer = WritePath(self)
 
     @classmethod
     def create(cls, paths: AppPaths, *, settings: Settings | None = None) -> AppContext:
@@ -144,7 +158,9 @@ class AppContext:
     async def open_storage(self, *, mongo_uri: str | None = None, database: str | None = None,
                            demo: bool = False) -> None:
         """Open the fund store and the local cache; report DATABASE health instead of raising."""
-        self.secrets  # noqa: B018 (reaches the keyring now, so its warning is in startup_warnings)
+        # Finding the keyring back-end takes a few tenths of a second: not on the loop's thread.
+        # Reached now, so its "no keyring" warning is in startup_warnings when the fund opens.
+        await self.lanes.io.run(lambda: self.secrets, action="find the keyring")
         if mongo_uri:
             register_uri_secret(mongo_uri)
             self._mongo_uri = mongo_uri
@@ -216,12 +232,43 @@ class AppContext:
             return
         self.cache = cache
 
+    # ---- services -------------------------------------------------------------------------
+
+    async def start(self, *, mongo_uri: str | None = None, database: str | None = None, demo: bool = False,
+                    mt5: bool = True) -> None:
+        """Open the fund and start the long-lived services (what the window runs on)."""
+        await self.open_storage(mongo_uri=mongo_uri, database=database, demo=demo)
+        self.add_standard_services(mt5=mt5)
+        await self.services.start()
+
+    def add_standard_services(self, *, mt5: bool = True) -> None:
+        from .runtime.database_link import DatabaseLink
+        from .runtime.outbox import OutboxService
+        from .runtime.watcher import ChangeWatcher
+
+        outbox = self.services.add(OutboxService(self, self.writer))
+        link = self.services.add(DatabaseLink(self, on_back=outbox.wake))
+        self.writer.on_database_lost = link.lost
+        self.services.add(ChangeWatcher(self, self.writer))
+        if mt5:
+            from .services.mt5_monitor import Mt5MonitorService
+
+            self.services.add(Mt5MonitorService(self))
+
+    def service[S](self, kind: type[S]) -> S | None:
+        """The running service of type ``kind`` (``context.service(Mt5MonitorService)``)."""
+        return next((s for s in self.services if isinstance(s, kind)), None)  # type: ignore[misc]
+
     # ---- settings ------------------------------------------------------------------------
 
     def update_settings(self, settings: Settings) -> None:
-        """Keep ``settings`` for this session and write them atomically."""
-        self.settings = settings
+        """Keep ``settings`` for this session, write them atomically, and announce the change
+        (``EventType.SETTINGS_CHANGED``) so whoever read a setting at start applies the new one."""
+        old, self.settings = self.settings, settings
         save_settings(settings, self.paths.settings_file)
+        change = SettingsChange(old, settings)
+        if change.sections:
+            self.events.publish(EventType.SETTINGS_CHANGED, change)
 
     def update_ui_settings(self, **changes: str) -> None:
         self.update_settings(self.settings.replace(ui=dataclasses.replace(self.settings.ui, **changes)))
@@ -233,10 +280,11 @@ class AppContext:
         return self._closed
 
     async def close(self) -> None:
-        """Close the store and the cache; safe to call twice, never raises."""
+        """Stop the services, then close the store and the cache; safe to call twice, never raises."""
         if self._closed:
             return
         self._closed = True
+        await self.services.stop()
         for name in ("store", "cache"):
             resource = getattr(self, name)
             setattr(self, name, None)

@@ -51,6 +51,12 @@ class ConflictError(FidusError):
 
     code = "conflict"
 
+    def __init__(self, message: str, *, detail: str = "",
+                 fields: Mapping[str, tuple[object, object, object]] | None = None) -> None:
+        super().__init__(message, detail=detail)
+        #: Field -> (value when read, theirs now, mine), for a field-by-field merge view.
+        self.fields = dict(fields or {})
+
 
 class StorageUnavailable(FidusError):
     """The database cannot be reached, refused our credentials or timed out."""
@@ -67,10 +73,6 @@ class StorageCorrupt(FidusError):
     """A stored value cannot be understood (not the same as a missing optional field)."""
 
     code = "storage_corrupt"
-
-
-class SecretStoreUnavailable(FidusError):
-    code = "no_keyring"
 
 
 class ConfigError(FidusError):

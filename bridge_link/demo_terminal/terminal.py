@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fidus_desktop.demo.accounts import DEMO_ACCOUNTS, DemoAccount
+from bridge_link.demo_terminal.accounts import DEMO_ACCOUNTS, DemoAccount
 
 from ..server_time import ServerZone
 from . import constants as c

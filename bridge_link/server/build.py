@@ -34,7 +34,7 @@ class ServeOptions:
 
 
 def demo_directory() -> dict[int, AccountMeta]:
-    from fidus_desktop.demo.accounts import DEMO_ACCOUNTS
+    from bridge_link.demo_terminal.accounts import DEMO_ACCOUNTS
 
     return {a.login: AccountMeta(a.login, a.name, a.fund_type, a.manager_name, a.initial_allocation, a.server)
             for a in DEMO_ACCOUNTS}

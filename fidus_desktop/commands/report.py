@@ -14,7 +14,7 @@ JSON (stable; fields may be added, never renamed or removed; money as decimal st
      "fund_revenue": {"CORE": {"equity": "317760.00" | null, "owed": "...", "revenue": "..." | null}},
      "pipeline": {"lead": 18, "qualified": 12, "proposal": 9, "negotiation": 8, "won": 7, "lost": 6}}
 
-The figures are the dashboard's (:mod:`fidus_desktop.services.portfolio`), to the cent.
+The figures are the dashboard's (:mod:`fidus_desktop.portfolio`), to the cent.
 """
 
 from __future__ import annotations
@@ -124,29 +124,32 @@ async def build_report(store: Any, as_of: date, days: int) -> dict[str, Any]:
 
     from ..domain.prospects import Stage
     from ..domain.values import to_cents
-    from ..services.portfolio import aum_by_product, compute_dashboard, due_between, load_portfolio
+    from ..portfolio.calendar import select
+    from ..portfolio.figures import compute_dashboard
+    from ..portfolio.loader import load_book
+    from ..services.payment_calendar import CalendarFilter, PaymentState
     from ..storage.query import Eq, Query
 
     def money(amount: Any) -> str | None:
         return None if amount is None else str(to_cents(amount))
 
-    data = await load_portfolio(store, as_of)
-    dash = compute_dashboard(data)
-    due = due_between(data, as_of, as_of + timedelta(days=days))
-    product_of = {i.investment_id: i for i in data.active}
+    book = await load_book(store, as_of)
+    dash = compute_dashboard(book)
+    due = select(book, CalendarFilter(first=as_of, last=as_of + timedelta(days=days),
+                                      states=frozenset({PaymentState.DUE}))).rows()
+    due.sort(key=lambda r: (r.due, r.investment_id, r.number == 0))
     pipeline = {stage.value: await store.prospects.count(Query(where=(Eq("stage", stage.value),)))
                 for stage in Stage}
     return {
         "as_of": as_of.isoformat(),
         "days": days,
         "aum": {"total": money(dash.aum),
-                "by_product": {code: money(v) for code, v in aum_by_product(data).items()}},
+                "by_product": {p.code: money(p.aum) for p in dash.products}},
         "payments_due": [{
             "investment_id": p.investment_id,
-            "client_id": product_of[p.investment_id].client_id,
-            "client_name": data.client_name(product_of[p.investment_id].client_id,
-                                            product_of[p.investment_id].client_name),
-            "product": product_of[p.investment_id].product,
+            "client_id": p.client_id,
+            "client_name": p.client_name,
+            "product": p.product,
             "date": p.due.isoformat(),
             "amount": money(p.amount),
             "kind": p.kind.value,

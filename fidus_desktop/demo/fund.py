@@ -17,10 +17,10 @@ from ..domain.investments import Investment, InvestmentShape, InvestmentStatus
 from ..domain.mt5_accounts import Mt5AccountLink
 from ..domain.people import Client, KycStatus
 from ..domain.prospects import Prospect, Stage
+from ..portfolio.loader import book_from_records
 from ..services.payment_calendar import history_paid_entries
-from ..services.portfolio import build_portfolio
 from ..storage.store import FundStore
-from .accounts import DEMO_ACCOUNTS
+from bridge_link.demo_terminal.accounts import DEMO_ACCOUNTS
 
 FIRST_NAMES = ("Ana", "Bruno", "Carla", "Diego", "Elena", "Felipe", "Gabriela", "Hector", "Isabel", "Javier",
                "Karen", "Luis", "Mariana", "Nicolas", "Olivia", "Pablo", "Renata", "Santiago", "Teresa",
@@ -148,8 +148,8 @@ def build_demo_fund(seed: int = 7, as_of: date | None = None) -> dict[str, list]
 
     # The original never recorded interest paid; a demo fund has paid everything due so far, so
     # its calendar starts clean instead of showing every past payment as overdue.
-    portfolio = build_portfolio(DEFAULT_PRODUCTS, investments, clients, mt5_links, (), today)
-    activity += history_paid_entries(portfolio, until=today, actor="demo")
+    book = book_from_records(DEFAULT_PRODUCTS, investments, clients, mt5_links, (), today)
+    activity += history_paid_entries(book, until=today, actor="demo")
 
     return {"clients": clients, "prospects": prospects, "investments": investments,
             "mt5_accounts": mt5_links, "activity": activity}

@@ -59,7 +59,7 @@ class _Template(NamedTuple):
 
 
 @lru_cache(maxsize=64)
-def _template(product: FundProduct, reading: ScheduleReading) -> _Template:
+def schedule_template(product: FundProduct, reading: ScheduleReading) -> _Template:
     months = product.payment_frequency.months
     contract = timedelta(days=product.contract_days)
     pays_interest = (months > 0 and product.regular_payments > 0 and product.first_payment_days is not None
@@ -111,7 +111,7 @@ def first_payment_date(investment: Investment, product: FundProduct) -> date | N
 def payment_schedule(investment: Investment, product: FundProduct,
                      reading: ScheduleReading | None = None) -> tuple[ScheduledPayment, ...]:
     """Every payment of ``investment`` in date order: interest, then the principal at contract end."""
-    template = _template(product, reading or product.schedule_reading)
+    template = schedule_template(product, reading or product.schedule_reading)
     start = investment.start_date.date()
     inv_id = investment.investment_id
     amount = interest_per_period(investment.principal, monthly_rate_of(investment, product),

@@ -1,4 +1,5 @@
-"""Creating and editing investments, with the fund's rules checked and every change audited.
+"""Creating and editing investments, with the fund's rules checked; each change is one
+operation through the write path (the document and its audit entry together).
 
 Rules on create (reference §5.2, without the original's hard-coded waivers): the client exists
 and has cleared KYC (``clear`` or ``approved``), the product exists and is open to new money,
@@ -15,20 +16,22 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..domain.activity import ActivityEntry
 from ..domain.funds import FundProduct
 from ..domain.investments import Investment, InvestmentShape, InvestmentStatus
 from ..domain.people import Client
 from ..domain.schedules import contract_end, first_payment_date, interest_start
 from ..domain.values import utc_now
-from ..errors import NotFoundError, ValidationError
-from ..storage.codecs import InvestmentCodec
+from ..errors import NotFoundError, StorageUnavailable, ValidationError
+from ..runtime.operations import Audit, Operation
+from ..runtime.writer import WriteResult
 from ..storage.store import FundStore
-from .changes import Changes
+from ..storage.writes import Insert
 
-_CODEC = InvestmentCodec()
+if TYPE_CHECKING:
+    from ..app_context import AppContext
+
 #: Fields the manager edits; other fields (ids, shape, raw) are not the dialog's business.
 EDITABLE = ("principal", "start_date", "interest_rate", "client_name", "salesperson_id", "mt5_accounts")
 
@@ -102,16 +105,23 @@ def schedule_dates(investment: Investment, product: FundProduct) -> dict[str, An
     }
 
 
-def _audit(investment: Investment, activity_type: str, description: str, actor: str,
-           details: dict[str, Any], amount: Decimal | None = None) -> ActivityEntry:
-    return ActivityEntry(log_id=str(uuid.uuid4()), activity_type=activity_type, description=description,
-                         timestamp=utc_now(), client_id=investment.client_id,
-                         investment_id=investment.investment_id, amount=amount,
-                         fund_code=investment.product, actor=actor, details=details)
+def _audit(investment: Investment, activity_type: str, description: str, details: dict[str, Any],
+           amount: Decimal | None = None) -> Audit:
+    return Audit(activity_type=activity_type, description=description, client_id=investment.client_id,
+                 investment_id=investment.investment_id, amount=amount, fund_code=investment.product,
+                 details=details)
 
 
-async def create_investment(store: FundStore, draft: InvestmentDraft, *, actor: str,
-                            initiator: object | None = None) -> tuple[Investment, Changes]:
+async def _saved(context: AppContext, result: WriteResult, investment_id: str, pending: Investment) -> Investment:
+    """The investment as stored now, or (queued while the database is away) as it will be."""
+    store = context.store
+    if result.saved and store is not None:
+        return await store.investments.get(investment_id)
+    return pending
+
+
+async def create_investment(context: AppContext, draft: InvestmentDraft) -> tuple[Investment, WriteResult]:
+    store = _store(context)
     client = await store.clients.find_one(draft.client_id) if draft.client_id else None
     product = await store.products.find_one(draft.product) if draft.product else None
     problems = investment_problems(draft, client, product)
@@ -127,17 +137,14 @@ async def create_investment(store: FundStore, draft: InvestmentDraft, *, actor: 
         payment_frequency=product.payment_frequency if product.payment_frequency.months else None,
         salesperson_id=draft.salesperson_id, mt5_accounts=tuple(draft.mt5_accounts),
         shape=InvestmentShape.CURRENT)
-    doc = _CODEC.encode(investment)
+    # The shape-A date fields the codec does not model are written beside the document.
+    doc = store.investments.new_document(investment, utc_now())
     doc.update(schedule_dates(investment, product))
-    now = utc_now()
-    _CODEC.stamp_create(doc, now)
-    # insert_documents keeps the extra shape-A date fields the codec does not model.
-    await store.investments.insert_documents([doc])
-    stored = await store.investments.get(investment.investment_id)
-    entry = _audit(stored, "deposit", f"{product.code} investment of {amount:,.2f} created", actor,
-                   {"status": str(stored.status), "start_date": draft.start_date.isoformat()}, amount)
-    await store.activity.add(entry)
-    return stored, Changes.of(investments=[stored.investment_id], activity=[entry.log_id], initiator=initiator)
+    op = Operation("investment.create", (Insert("investments", doc),), _audit(
+        investment, "deposit", f"{product.code} investment of {amount:,.2f} created",
+        {"status": str(investment.status), "start_date": draft.start_date.isoformat()}, amount))
+    result = await context.writer.submit(op)
+    return await _saved(context, result, investment.investment_id, investment), result
 
 
 def _plain(value: Any) -> Any:
@@ -151,11 +158,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def update_investment(store: FundStore, edited: Investment, *, actor: str,
-                            initiator: object | None = None) -> tuple[Investment, Changes]:
-    """Save the manager's edits of ``edited`` (read from the store, then ``evolve``-d)."""
-    before = await store.investments.get(edited.investment_id)
-    product = await store.products.find_one(edited.product)
+def edit_problems(edited: Investment, product: FundProduct | None) -> dict[str, str]:
     problems: dict[str, str] = {}
     if edited.principal <= 0:
         problems["principal"] = "The amount must be positive."
@@ -163,32 +166,52 @@ async def update_investment(store: FundStore, edited: Investment, *, actor: str,
         problems["principal"] = f"{product.name} takes at least {product.minimum:,.2f}."
     if edited.interest_rate is not None and not Decimal(0) <= edited.interest_rate < 1:
         problems["interest_rate"] = "A monthly rate is a fraction, e.g. 0.015 for 1.5 %."
+    return problems
+
+
+async def update_investment(context: AppContext, edited: Investment) -> tuple[Investment, WriteResult | None]:
+    """Save the manager's edits of ``edited`` (read from the store, then ``evolve``-d); ``None``
+    as the result when nothing changed."""
+    store = _store(context)
+    before = await store.investments.get(edited.investment_id)
+    product = await store.products.find_one(edited.product)
+    problems = edit_problems(edited, product)
     if problems:
         raise ValidationError("The changes were not saved: " + " ".join(problems.values()), problems)
     changed = {name: (_plain(getattr(before, name)), _plain(getattr(edited, name)))
                for name in EDITABLE if getattr(before, name) != getattr(edited, name)}
     if not changed:
-        return before, Changes()
+        return before, None
     # Shape A documents store the contract dates the web platform reads; keep them in step.
     derived = (schedule_dates(edited, product)
                if product is not None and edited.shape is InvestmentShape.CURRENT else None)
-    saved = await store.investments.save(edited, derived=derived)  # ConflictError if it moved since read
-    entry = _audit(saved, "investment_updated", f"Investment edited: {', '.join(changed)}", actor,
-                   {"changes": {k: {"from": a, "to": b} for k, (a, b) in changed.items()}})
-    await store.activity.add(entry)
-    return saved, Changes.of(investments=[saved.investment_id], activity=[entry.log_id], initiator=initiator)
+    patch = store.investments.patch_of(edited, utc_now(), derived=derived)
+    assert patch is not None
+    op = Operation("investment.update", (patch,), _audit(
+        edited, "investment_updated", f"Investment edited: {', '.join(changed)}",
+        {"changes": {k: {"from": a, "to": b} for k, (a, b) in changed.items()}}))
+    result = await context.writer.submit(op)  # ConflictError if someone changed the same fields
+    return await _saved(context, result, edited.investment_id, edited), result
 
 
-async def change_status(store: FundStore, investment: Investment, status: InvestmentStatus, *, actor: str,
-                        reason: str = "", initiator: object | None = None) -> tuple[Investment, Changes]:
+async def change_status(context: AppContext, investment: Investment, status: InvestmentStatus, *,
+                        reason: str = "") -> tuple[Investment, WriteResult | None]:
     """Move ``investment`` (as read) to ``status``; refused if someone changed it meanwhile."""
     if investment.status == status:
-        return investment, Changes()
+        return investment, None
     if not investment.is_stored:
         raise NotFoundError(f"Investment {investment.investment_id} was never saved.")
-    saved = await store.investments.save(investment.evolve(status=status))
-    entry = _audit(saved, "investment_status_changed",
-                   f"Status {investment.status} -> {status}" + (f": {reason}" if reason else ""), actor,
-                   {"from": str(investment.status), "to": str(status), "reason": reason})
-    await store.activity.add(entry)
-    return saved, Changes.of(investments=[saved.investment_id], activity=[entry.log_id], initiator=initiator)
+    moved = investment.evolve(status=status)
+    patch = _store(context).investments.patch_of(moved, utc_now())
+    assert patch is not None
+    op = Operation("investment.status", (patch,), _audit(
+        moved, "investment_status_changed", f"Status {investment.status} -> {status}" + (f": {reason}" if reason else ""),
+        {"from": str(investment.status), "to": str(status), "reason": reason}))
+    result = await context.writer.submit(op)
+    return await _saved(context, result, investment.investment_id, moved), result
+
+
+def _store(context: AppContext) -> FundStore:
+    if context.store is None:
+        raise StorageUnavailable("The fund database is not connected.")
+    return context.store

@@ -4,7 +4,7 @@ Qt-free: it runs on the app's asyncio loop (qasync in the GUI), reads every acco
 and positions each ``poll_seconds``, syncs deal history incrementally now and then, and reports
 the MT5 service state with the source really answering: "demo terminal", "direct terminal",
 "bridge <name>", or STALE "cache (age …)" when only the local cache is left. Listeners get one
-:class:`Mt5Board` per poll; the UI moves it to its own thread.
+:class:`Mt5Board` per poll; the service publishes it on the event bus.
 """
 
 from __future__ import annotations
@@ -14,14 +14,22 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bridge_link.cached import CACHE_SOURCE, CachedSource
-from bridge_link.errors import BridgeError
-from bridge_link.models import AccountRef, AccountSnapshot, PositionsSnapshot
+from bridge_link.errors import BridgeError, ErrorReason
+from bridge_link.models import AccountRef, AccountSnapshot, DealsSnapshot, PositionsSnapshot
 from bridge_link.source import Mt5Source, active_source_name, active_source_since
 
 from ..domain.values import utc_now
+from ..events import EventType
+from ..lanes import shared_lanes
+from ..runtime.service import Service
 from .health import HealthRegistry, ServiceName, ServiceState
+
+if TYPE_CHECKING:
+    from ..app_context import AppContext
+    from ..runtime.settings_change import SettingsChange
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +89,6 @@ class Mt5Monitor:
         self._limit = asyncio.Semaphore(concurrency)
         self._clock = clock
         self._listeners: list[Listener] = []
-        self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
         self._last_deal_sync: datetime | None = None
         self.latest: Mt5Board | None = None
 
@@ -167,34 +173,108 @@ class Mt5Monitor:
             if added:
                 log.info("deal sync of %s: %d new deal(s)", ref.login, added)
 
-    # --- the loop ------------------------------------------------------------------------------------
-    def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self.run(), name="mt5-monitor")
+
+
+class Mt5MonitorService(Service):
+    """The MT5 monitor as a core service: owned by the runtime, not by any window.
+
+    It builds the configured source off the loop's thread (the demo terminal computes its
+    history, ``MetaTrader5`` loads its DLL), polls every ``poll_seconds`` with a deadline per
+    poll (a poll that runs past it is abandoned, never queued behind), publishes each
+    :class:`Mt5Board` on ``EventType.MT5_BOARD`` and the MT5 status in health, and rebuilds the
+    source when the MT5 settings change.
+    """
+
+    name = "mt5-monitor"
+
+    def __init__(self, context: AppContext, *, build: Callable[[], Mt5Source] | None = None) -> None:
+        super().__init__()
+        self._context = context
+        self._build = build
+        self.source: Mt5Source | None = None
+        self.monitor: Mt5Monitor | None = None
+        self._wake = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        context.events.subscribe(EventType.SETTINGS_CHANGED, self._on_settings)
+
+    @property
+    def latest(self) -> Mt5Board | None:
+        return self.monitor.latest if self.monitor is not None else None
+
+    async def start(self) -> None:
+        await super().start()
+        self._loop_task = self.spawn(self._run(), "poll")
 
     def poll_now(self) -> None:
         """Skip the rest of the wait (the panel's Refresh button)."""
         self._wake.set()
 
-    async def run(self) -> None:
-        """Poll until cancelled (tools and tests; the MT5 panel starts one poll per timer tick)."""
+    def _deadline(self) -> float:
+        mt5 = self._context.settings.mt5
+        # Generous against a slow bridge, but bounded: a hung source never stops the board.
+        return max(5.0, 2 * mt5.poll_seconds, mt5.connect_timeout + mt5.read_timeout)
+
+    async def _open_source(self) -> Mt5Source | None:
+        from ..runtime.mt5_sources import build_source
+
+        context, settings = self._context, self._context.settings.mt5
+        build = self._build or (lambda: build_source(settings, context.secrets, context.cache))
+        try:
+            return await shared_lanes().io.run(build, action="build the MT5 source")
+        except BridgeError as exc:
+            state = ServiceState.NOT_CONFIGURED if settings.source == "bridge" else ServiceState.OFFLINE
+            context.health.report(ServiceName.MT5, state, settings.source, exc.message)
+            return None
+
+    async def _run(self) -> None:
+        source = await self._open_source()
+        if source is None:
+            return
+        self.source = source
+        settings = self._context.settings.mt5
+        self.monitor = Mt5Monitor(source, self._context.health, poll_seconds=settings.poll_seconds)
+        self.monitor.subscribe(lambda board: self._context.events.publish(EventType.MT5_BOARD, board))
         while True:
             try:
-                await self.poll_once()
+                async with asyncio.timeout(self._deadline()):
+                    await self.monitor.poll_once()
+            except TimeoutError:
+                self._context.health.report(ServiceName.MT5, ServiceState.OFFLINE, active_source_name(source),
+                                            f"The MT5 source did not answer within {self._deadline():.0f} s.")
             except Exception:  # never let one bad poll end monitoring
                 log.exception("MT5 poll failed")
             self._wake.clear()
             try:
-                async with asyncio.timeout(self.poll_seconds):
+                async with asyncio.timeout(max(0.05, self._context.settings.mt5.poll_seconds)):
                     await self._wake.wait()
             except TimeoutError:
                 pass
 
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
+    async def deals(self, login: int, date_from: datetime, date_to: datetime) -> DealsSnapshot:
+        if self.source is None:
+            raise BridgeError(ErrorReason.NOT_CONNECTED, "MT5 monitoring has not started.")
+        return await self.source.deals(login, date_from, date_to)
+
+    def _on_settings(self, change: SettingsChange) -> None:
+        if self.running and change.touches("mt5"):
+            self.spawn(self._restart(), "restart")
+
+    async def _restart(self) -> None:
+        await self._close_source()
+        self._loop_task = self.spawn(self._run(), "poll")
+
+    async def _close_source(self) -> None:
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            await asyncio.gather(self._loop_task, return_exceptions=True)
+            self._loop_task = None
+        source, self.source, self.monitor = self.source, None, None
+        if source is not None:
             try:
-                await task
-            except asyncio.CancelledError:
-                pass
+                await asyncio.wait_for(source.close(), 3.0)
+            except Exception:  # a dead terminal or bridge: nothing more to release
+                log.info("closing the MT5 source did not finish cleanly", exc_info=True)
+
+    async def stop(self) -> None:
+        await self._close_source()
+        await super().stop()

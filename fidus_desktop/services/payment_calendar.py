@@ -1,4 +1,4 @@
-"""The payment calendar: every interest payment and principal return, and "mark paid".
+"""The payment calendar's rows and filter, and recording payments as made ("mark paid").
 
 The original never recorded a payment made to a client (reference §5.2). We record each one as
 an ``activity_logs`` entry (``interest_paid`` / ``principal_paid``) whose ``log_id`` is derived
@@ -11,20 +11,26 @@ from __future__ import annotations
 import csv
 import enum
 import io
-from operator import attrgetter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..domain.activity import ActivityEntry
 from ..domain.schedules import PaymentKind, ScheduledPayment
-from ..domain.values import utc_now
-from ..errors import ConflictError, ValidationError
-from ..storage.store import FundStore
-from .changes import Changes
-from .portfolio import PAID_TYPES, PortfolioData
+from ..domain.values import ZERO, utc_now
+from ..errors import ValidationError
+from ..runtime.operations import Audit, Operation
+from ..runtime.writer import WriteResult
+from ..storage.query import In, Query
+from ..storage.writes import Insert
+from .changes import FIGURES, PAYMENTS
+from .portfolio import PAID_TYPES
+
+if TYPE_CHECKING:
+    from ..app_context import AppContext
+    from ..portfolio.book import PortfolioBook
 
 
 class PaymentState(enum.StrEnum):
@@ -60,37 +66,6 @@ class CalendarFilter:
     #: Which states to show; default: what is still to pay (due and overdue).
     states: frozenset[PaymentState] = frozenset({PaymentState.DUE, PaymentState.OVERDUE})
     text: str = ""
-
-
-def calendar_rows(data: PortfolioData, flt: CalendarFilter = CalendarFilter()) -> list[CalendarRow]:
-    """Calendar rows in date order, filtered once here rather than per comparison in a view."""
-    needle = flt.text.strip().lower()
-    inv_by_id = {i.investment_id: i for i in data.active}
-    rows: list[CalendarRow] = []
-    with_paid = {key[0] for key in data.paid}
-    for inv_id, schedule in data.schedules.items():
-        inv = inv_by_id[inv_id]
-        if flt.product and inv.product != flt.product or flt.client_id and inv.client_id != flt.client_id:
-            continue
-        name = data.client_name(inv.client_id, inv.client_name)
-        if needle and needle not in name.lower() and needle not in inv_id.lower():
-            continue
-        for p in schedule:
-            if flt.first and p.due < flt.first or flt.last and p.due > flt.last:
-                continue
-            if flt.kind and p.kind is not flt.kind:
-                continue
-            entry = data.paid.get(p.key) if inv_id in with_paid else None
-            state = (PaymentState.PAID if entry else
-                     PaymentState.OVERDUE if p.due < data.as_of else PaymentState.DUE)
-            if state not in flt.states:
-                continue
-            paid_on = paid_on_of(entry) if entry else None
-            rows.append(CalendarRow(p.due, p.kind, p.amount, inv_id, p.number, inv.client_id, name,
-                                    inv.product, state, paid_on))
-    # Stable sort: within one investment and day, the schedule's own order (interest, then principal).
-    rows.sort(key=attrgetter("due", "client_name", "investment_id"))
-    return rows
 
 
 def paid_on_of(entry: ActivityEntry) -> date:
@@ -142,44 +117,70 @@ class MarkPaidResult:
     recorded: tuple[str, ...]
     #: Payments someone had already recorded (here or in another window).
     already_paid: tuple[str, ...]
-    changes: Changes
+    #: ``None`` when nothing was left to record.
+    write: WriteResult | None
 
 
-async def mark_paid(store: FundStore, rows: Sequence[CalendarRow], *, actor: str, paid_on: date,
-                    reference: str = "", initiator: object | None = None) -> MarkPaidResult:
-    """Record each of ``rows`` as paid on ``paid_on``; one audit entry per payment."""
+async def mark_paid(context: AppContext, rows: Sequence[CalendarRow], *, paid_on: date,
+                    reference: str = "") -> MarkPaidResult:
+    """Record each of ``rows`` as paid on ``paid_on``, all in one operation (one audit entry).
+
+    Each payment's record has a key derived from the payment itself, so recording it twice,
+    from two windows at once or by replaying the outbox, keeps the first record.
+    """
     if not rows:
         raise ValidationError("Select at least one payment to mark as paid.")
-    if not actor.strip():
-        raise ValidationError("Say who records the payment.", {"actor": "Required."})
     if paid_on > utc_now().date():
         raise ValidationError("A payment cannot be recorded as made in the future.",
                               {"paid_on": "Today or earlier."})
-    recorded, already = [], []
-    for row in rows:
-        if row.state is PaymentState.PAID:
-            already.append(paid_log_id(row))
-            continue
-        entry = paid_entry(row, actor=actor, paid_on=paid_on, reference=reference)
-        try:
-            await store.activity.add(entry)
-        except ConflictError:
-            already.append(entry.log_id)
-        else:
-            recorded.append(entry.log_id)
-    investments = {r.investment_id for r in rows}
-    return MarkPaidResult(tuple(recorded), tuple(already),
-                          Changes.of(activity=recorded, investments=investments if recorded else (),
-                                     initiator=initiator))
+    store = context.store
+    already = [paid_log_id(r) for r in rows if r.state is PaymentState.PAID]
+    todo = [r for r in rows if r.state is not PaymentState.PAID]
+    if store is not None and todo:
+        held = await store.activity.find(Query(where=(In("log_id", tuple(paid_log_id(r) for r in todo)),)))
+        taken = {e.log_id for e in held}
+        already += [paid_log_id(r) for r in todo if paid_log_id(r) in taken]
+        todo = [r for r in todo if paid_log_id(r) not in taken]
+    if not todo:
+        return MarkPaidResult((), tuple(already), None)
+    actor = context.writer.actor
+    now = utc_now()
+    writes = []
+    for row in todo:
+        entry = paid_entry(row, actor=actor, paid_on=paid_on, reference=reference, now=now)
+        writes.append(Insert("activity_logs", _activity_document(entry), if_exists="skip"))
+    total = sum((r.amount for r in todo), ZERO)
+    op = Operation("payments.mark_paid", tuple(writes), Audit(
+        activity_type="payments_recorded",
+        description=f"{len(todo)} payment(s) of {total:,.2f} recorded as paid on {paid_on.isoformat()}",
+        client_id=todo[0].client_id if len({r.client_id for r in todo}) == 1 else "",
+        investment_id=todo[0].investment_id if len({r.investment_id for r in todo}) == 1 else "",
+        amount=total, details={"payments": [paid_log_id(r) for r in todo], "paid_on": paid_on.isoformat(),
+                               **({"reference": reference} if reference else {})}),
+        flags=frozenset({PAYMENTS, FIGURES}))
+    result = await context.writer.submit(op)
+    return MarkPaidResult(tuple(paid_log_id(r) for r in todo), tuple(already), result)
 
 
-def history_paid_entries(data: PortfolioData, until: date, *, actor: str) -> list[ActivityEntry]:
+def _activity_document(entry: ActivityEntry) -> dict:
+    from ..storage.store import CODECS
+    from ..storage.codecs import ActivityCodec
+
+    codec = next(c for c in CODECS if isinstance(c, ActivityCodec))
+    doc = codec.encode(entry)
+    codec.stamp_create(doc, entry.timestamp)
+    return doc
+
+
+def history_paid_entries(book: PortfolioBook, until: date, *, actor: str) -> list[ActivityEntry]:
     """Records for every unpaid payment due before ``until``, as paid on its due date.
 
     For a fund whose past payments were made outside the app (the original never recorded them):
     the demo data, or a first import of the web platform's database.
     """
-    rows = calendar_rows(data, CalendarFilter(last=until - timedelta(days=1),
-                                              states=frozenset({PaymentState.DUE, PaymentState.OVERDUE})))
+    from ..portfolio.calendar import select
+
+    rows = select(book, CalendarFilter(last=until - timedelta(days=1),
+                                       states=frozenset({PaymentState.DUE, PaymentState.OVERDUE}))).rows()
     return [paid_entry(r, actor=actor, paid_on=r.due, now=datetime.combine(r.due, time(12), tzinfo=UTC))
             for r in rows]

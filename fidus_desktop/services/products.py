@@ -7,16 +7,17 @@ reading of the final payment is in force (reference §5.1, ``ScheduleReading``).
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..domain.activity import ActivityEntry
 from ..domain.funds import FundProduct, ScheduleReading
 from ..domain.values import utc_now
-from ..errors import ValidationError
-from ..storage.store import FundStore
-from .changes import Changes
+from ..errors import StorageUnavailable, ValidationError
+from ..runtime.operations import Audit, Operation
+from ..runtime.writer import WriteResult
+
+if TYPE_CHECKING:
+    from ..app_context import AppContext
 
 READING_LABELS = {
     ScheduleReading.DOCUMENTED: "D - documented: principal alone at contract end",
@@ -64,20 +65,24 @@ def _plain(value: Any) -> Any:
     return getattr(value, "value", value)
 
 
-async def update_product(store: FundStore, edited: FundProduct, *, actor: str,
-                         initiator: object | None = None) -> tuple[FundProduct, Changes]:
+async def update_product(context: AppContext, edited: FundProduct) -> tuple[FundProduct, WriteResult | None]:
     """Save the manager's edits of ``edited`` (read from the store, then ``evolve``-d)."""
     problems = product_problems(edited)
     if problems:
         raise ValidationError("The product was not saved: " + " ".join(problems.values()), problems)
+    store = context.store
+    if store is None:
+        raise StorageUnavailable("The fund database is not connected.")
     before = await store.products.get(edited.code)
     changed = {name: {"from": _plain(getattr(before, name)), "to": _plain(getattr(edited, name))}
                for name in _AUDITED if getattr(before, name) != getattr(edited, name)}
     if not changed:
-        return before, Changes()
-    saved = await store.products.save(edited)  # ConflictError if it moved since it was read
-    entry = ActivityEntry(log_id=str(uuid.uuid4()), activity_type="product_updated",
-                          description=f"{saved.code} terms changed: {', '.join(changed)}",
-                          timestamp=utc_now(), fund_code=saved.code, actor=actor, details={"changes": changed})
-    await store.activity.add(entry)
-    return saved, Changes.of(products=[saved.code], activity=[entry.log_id], initiator=initiator)
+        return before, None
+    patch = store.products.patch_of(edited, utc_now())
+    assert patch is not None
+    op = Operation("product.update", (patch,), Audit(
+        activity_type="product_updated", description=f"{edited.code} terms changed: {', '.join(changed)}",
+        fund_code=edited.code, details={"changes": changed}))
+    result = await context.writer.submit(op)  # ConflictError if someone changed the same terms
+    saved = await store.products.get(edited.code) if result.saved else edited
+    return saved, result

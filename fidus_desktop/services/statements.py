@@ -11,18 +11,19 @@ import csv
 import html
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from ..domain.investments import InvestmentStatus
-from ..domain.schedules import PaymentKind, contract_end, monthly_rate_of
 from ..domain.values import ZERO
 from ..errors import NotFoundError, ValidationError
-from .payment_calendar import CalendarFilter, CalendarRow, PaymentState, calendar_rows, paid_on_of
-from .portfolio import PortfolioData
+from ..portfolio import calendar as calendar_view
+from ..portfolio.book import PortfolioBook
+from ..portfolio.holdings import row as holding_row
+from .payment_calendar import CalendarFilter, CalendarRow, PaymentState
 
 CURRENCY = "USD"
 
@@ -65,48 +66,33 @@ class Statement:
         return sum((r.amount for r in self.payments_due), ZERO)
 
 
-def build_statement(data: PortfolioData, client_id: str, period_start: date, period_end: date,
-                    fund_name: str) -> Statement:
+def build_statement(book: PortfolioBook, client_id: str, period_start: date, period_end: date,
+                    fund_name: str, *, client_email: str = "") -> Statement:
+    """A client's statement for the period, from the portfolio book (the figures the window shows)."""
     if period_end < period_start:
         raise ValidationError("The period ends before it starts.", {"period_end": "After the start."})
-    client = data.clients.get(client_id)
-    own = [i for i in data.investments if i.client_id == client_id]
-    if client is None and not own:
+    own = [int(slot) for slot in book.slots() if book.client_ids[slot] == client_id]
+    if client_id not in book.clients and not own:
         raise NotFoundError(f"No client '{client_id}'.")
     holdings = []
-    for inv in sorted(own, key=lambda i: (i.start_date, i.investment_id)):
-        if inv.start_date.date() > period_end or inv.status == InvestmentStatus.CANCELLED:
+    for slot in sorted(own, key=lambda s: (int(book.start[s]), book.ids[s])):
+        start = date.fromordinal(int(book.start[slot]))
+        if start > period_end or book.statuses[slot] == InvestmentStatus.CANCELLED:
             continue
-        product = data.products.get(inv.product)
-        holdings.append(Holding(
-            inv.investment_id, inv.product, product.name if product else inv.product, inv.start_date.date(),
-            inv.principal, monthly_rate_of(inv, product) if product else inv.interest_rate,
-            contract_end(inv, product) if product else None, str(inv.status)))
-    rows = calendar_rows(data, CalendarFilter(client_id=client_id, states=frozenset(PaymentState)))
-    made = [r for r in rows if r.paid_on is not None and period_start <= r.paid_on <= period_end]
-    made += _paid_elsewhere(data, client_id, period_start, period_end, {r.investment_id for r in rows})
-    due = [r for r in rows if r.state is not PaymentState.PAID and period_start <= r.due <= period_end]
+        row = holding_row(book, slot)
+        product = book.products.get(row.product)
+        holdings.append(Holding(row.investment_id, row.product, product.name if product else row.product, start,
+                                row.principal, row.rate, row.contract_end, row.status))
+    every = calendar_view.select(book, CalendarFilter(client_id=client_id, states=frozenset(PaymentState))).rows()
+    made = [r for r in every if r.paid_on is not None and period_start <= r.paid_on <= period_end]
+    made += [r for r in calendar_view.paid_rows_outside_schedules(book, client_id)
+             if r.paid_on is not None and period_start <= r.paid_on <= period_end]
+    due = [r for r in every if r.state is not PaymentState.PAID and period_start <= r.due <= period_end]
+    name = book.clients.get(client_id) or (book.client_name(own[0]) if own else client_id)
     return Statement(
-        fund_name=fund_name, client_id=client_id,
-        client_name=client.name if client else own[0].client_name or client_id,
-        client_email=client.email if client else "", period_start=period_start, period_end=period_end,
-        issued_on=data.as_of, holdings=tuple(holdings),
+        fund_name=fund_name, client_id=client_id, client_name=name, client_email=client_email,
+        period_start=period_start, period_end=period_end, issued_on=book.as_of, holdings=tuple(holdings),
         payments_made=tuple(sorted(made, key=lambda r: (r.paid_on or r.due, r.due))), payments_due=tuple(due))
-
-
-def _paid_elsewhere(data: PortfolioData, client_id: str, first: date, last: date,
-                    scheduled: set[str]) -> list[CalendarRow]:
-    """Payments recorded for investments no longer active (completed, redeemed): still money paid."""
-    rows = []
-    for (inv_id, kind, due), entry in data.paid.items():
-        if inv_id in scheduled or entry.client_id != client_id:
-            continue
-        paid_on = paid_on_of(entry)
-        if first <= paid_on <= last and entry.amount is not None:
-            rows.append(CalendarRow(due, PaymentKind(kind), entry.amount, inv_id,
-                                    int(entry.details.get("payment_number", 0) or 0), client_id,
-                                    data.client_name(client_id), entry.fund_code, PaymentState.PAID, paid_on))
-    return rows
 
 
 def _money(amount: Decimal) -> str:
@@ -194,14 +180,16 @@ def statement_filename(s: Statement, extension: str) -> str:
 PdfWriter = Callable[[Statement, Path], None]
 
 
-def export_statements(data: PortfolioData, client_ids: Sequence[str], period_start: date, period_end: date,
+def export_statements(book: PortfolioBook, client_ids: Sequence[str], period_start: date, period_end: date,
                       fund_name: str, folder: Path, *, pdf_writer: PdfWriter | None = None, with_csv: bool = True,
+                      emails: Mapping[str, str] | None = None,
                       progress: Callable[[float, str], None] | None = None) -> list[Path]:
     """Write each client's statement into ``folder``; cancel by raising from ``progress``."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for n, client_id in enumerate(client_ids):
-        statement = build_statement(data, client_id, period_start, period_end, fund_name)
+        statement = build_statement(book, client_id, period_start, period_end, fund_name,
+                                    client_email=(emails or {}).get(client_id, ""))
         if progress is not None:
             progress(n / max(1, len(client_ids)), f"Statement for {statement.client_name}")
         if pdf_writer is not None:

@@ -9,15 +9,16 @@ backends, so the embedded default and MongoDB cannot drift apart.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 from ..domain.values import utc_now
-from ..errors import NotFoundError, StorageCorrupt
+from ..errors import ConflictError, NotFoundError, StorageCorrupt
 from .offload import map_off_loop
 from .query import Query
 from .spec import CollectionSpec
+from .writes import MISSING, Delete, Insert, Patch, Write, comparable, same
 
 
 class StoredDoc(NamedTuple):
@@ -34,6 +35,8 @@ class DocumentCollection(Protocol):
     async def find(self, query: Query) -> list[StoredDoc]: ...
 
     async def count(self, query: Query) -> int: ...
+
+    async def project(self, fields: Sequence[str], query: Query) -> list[tuple[Any, ...]]: ...
 
     async def insert(self, doc: Mapping[str, Any]) -> StoredDoc:
         """Raises :class:`ConflictError` when a document with the same key exists."""
@@ -127,6 +130,11 @@ class Repository[T]:
     async def count(self, query: Query = Query()) -> int:
         return await self._collection.count(query)
 
+    async def project(self, fields: Sequence[str], query: Query = Query()) -> list[tuple[Any, ...]]:
+        """``(key, *values)`` per matching record: the declared fields' normalized values, as
+        their readers give them, without decoding whole documents (bulk figures, big tables)."""
+        return await self._collection.project(fields, query)
+
     async def add(self, entity: T) -> T:
         doc = self._codec.encode(entity)
         self._codec.stamp_create(doc, utc_now())
@@ -140,6 +148,25 @@ class Repository[T]:
             self._codec.stamp_create(doc, now)
             docs.append(doc)
         return await self._collection.insert_many(docs)
+
+    def new_document(self, entity: T, now: datetime) -> dict[str, Any]:
+        """The document ``add`` would write for ``entity``, stamped as created at ``now``."""
+        doc = self._codec.encode(entity)
+        self._codec.stamp_create(doc, now)
+        return doc
+
+    @property
+    def stamps(self) -> frozenset[str]:
+        """The "last modified" fields the codec stamps on every change (never compared)."""
+        probe: dict[str, Any] = {"\x00": None}
+        self._codec.stamp_update(probe, utc_now())
+        return frozenset(probe) - {"\x00"}
+
+    def _normalized(self, doc: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            return self._codec.encode(self._codec.decode(doc))
+        except (ValueError, TypeError, KeyError):
+            return {}
 
     def changes_of(self, entity: T) -> tuple[dict[str, Any], list[str]]:
         """Fields whose meaning changed since ``entity`` was read, and fields it dropped.
@@ -155,23 +182,106 @@ class Repository[T]:
         removed = [k for k in old if k not in new and k in raw]
         return changed, removed
 
-    async def save(self, entity: T, *, derived: Mapping[str, Any] | None = None) -> T:
-        """Write what changed; raises ``ConflictError`` if the record moved since it was read.
+    def patch_of(self, entity: T, now: datetime, *,
+                 derived: Mapping[str, Any] | None = None) -> Patch | None:
+        """The change that turns the stored record ``entity`` was read from into ``entity``
+        (``None`` when nothing changed), expecting the values it was read with.
 
         ``derived``: raw fields the domain object does not hold but the original stores beside
-        it (an investment's contract dates), written in the same checked update when they differ.
+        it (an investment's contract dates), written in the same change when they differ.
         """
         if entity.revision is None:  # type: ignore[attr-defined]
-            raise ValueError("save() needs an entity read from this repository; use add()")
+            raise ValueError("a patch needs an entity read from this repository; use add()")
         changed, removed = self.changes_of(entity)
         raw = entity.raw  # type: ignore[attr-defined]
         if changed or removed:
             changed.update({k: v for k, v in (derived or {}).items() if k not in raw or raw[k] != v})
         if not changed and not removed:
+            return None
+        normalized = self._normalized(raw)
+
+        def read(name: str) -> Any:
+            return normalized[name] if name in normalized else raw.get(name, MISSING)
+
+        expected = {name: read(name) for name in (*changed, *removed)}
+        self._codec.stamp_update(changed, now)
+        return Patch(self.spec.name, self._codec.key_of(entity), changed, tuple(removed), expected)
+
+    async def apply(self, write: Write) -> bool:
+        """Apply one document change; ``False`` when it had already taken effect (or an
+        ``Insert`` with ``if_exists="skip"`` found its key taken), ``True`` when it wrote.
+
+        Raises :class:`ConflictError` (``fields`` names each field somebody else changed) and
+        :class:`NotFoundError` for a patch of a record that is gone.
+        """
+        if isinstance(write, Insert):
+            return await self._apply_insert(write)
+        if isinstance(write, Patch):
+            return await self._apply_patch(write) is not None
+        return await self._apply_delete(write)
+
+    async def _apply_insert(self, write: Insert) -> bool:
+        key = self.spec.key.extract(write.doc)
+        existing = await self._collection.get(str(key)) if key is not None else None
+        if existing is not None:
+            if write.if_exists == "skip":
+                return False
+            stamps = self.stamps | {"created_at", "_id"}
+            mine = {k: comparable(v) for k, v in write.doc.items() if k not in stamps}
+            theirs = {k: comparable(v) for k, v in existing.doc.items() if k in mine}
+            if mine == theirs:
+                return False  # this very record: the change was applied before
+            raise ConflictError(f"{self.spec.name} already holds a different record '{key}'.")
+        await self._collection.insert(write.doc)
+        return True
+
+    def _current(self, stored: StoredDoc) -> Callable[[str], Any]:
+        normalized = self._normalized(stored.doc)
+        return lambda name: normalized[name] if name in normalized else stored.doc.get(name, MISSING)
+
+    async def _apply_patch(self, write: Patch) -> StoredDoc | None:
+        stored = await self._collection.get(write.key)
+        if stored is None:
+            raise NotFoundError(f"The record '{write.key}' is no longer in {self.spec.name}: someone "
+                                "deleted it after you opened it.")
+        current = self._current(stored)
+        stamps = self.stamps
+        targets = {k: v for k, v in write.set.items() if k not in stamps}
+        if all(same(current(k), v) for k, v in targets.items()) and all(
+                current(k) is MISSING or current(k) == MISSING for k in write.unset):
+            return None  # already as wanted (applied before, or somebody made the same change)
+        theirs = {k: current(k) for k, v in write.expected.items() if not same(current(k), v)}
+        if theirs:
+            raise ConflictError(
+                f"The record '{write.key}' in {self.spec.name} was changed by someone else (the web "
+                f"platform or another window) after you opened it: {', '.join(sorted(theirs))}. "
+                "Reload it and make your change again.",
+                fields={k: (write.expected[k], theirs[k], write.set.get(k, MISSING)) for k in theirs})
+        return await self._collection.update(stored, write.set, write.unset)
+
+    async def _apply_delete(self, write: Delete) -> bool:
+        stored = await self._collection.get(write.key)
+        if stored is None:
+            return False
+        current = self._current(stored)
+        theirs = sorted(k for k, v in write.expected.items() if not same(current(k), v))
+        if theirs:
+            raise ConflictError(f"The record '{write.key}' in {self.spec.name} was changed by someone else "
+                                f"after you opened it ({', '.join(theirs)}); it was not deleted.")
+        await self._collection.delete(stored)
+        return True
+
+    async def save(self, entity: T, *, derived: Mapping[str, Any] | None = None) -> T:
+        """Write what changed; raises ``ConflictError`` if someone else changed the same fields
+        since ``entity`` was read (their other changes are kept)."""
+        patch = self.patch_of(entity, utc_now(), derived=derived)
+        if patch is None:
             return entity
-        self._codec.stamp_update(changed, utc_now())
-        stored = StoredDoc(dict(entity.raw), entity.revision)  # type: ignore[attr-defined]
-        return self._load(await self._collection.update(stored, changed, removed))
+        stored = await self._apply_patch(patch)
+        return self.get_loaded(stored) if stored is not None else await self.get(patch.key)
+
+    def get_loaded(self, stored: StoredDoc) -> T:
+        return self._load(stored)
 
     async def remove(self, entity: T) -> None:
         await self._collection.delete(StoredDoc(dict(entity.raw), entity.revision))  # type: ignore[attr-defined]

@@ -218,6 +218,14 @@ class LocalCache:
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
             (error, None if next_attempt_at is None else _stamp(next_attempt_at), item_id))
 
+    async def retry(self, item_id: int) -> None:
+        """Make a held item due again now (the manager fixed what stopped it)."""
+        await self._db.fetch("UPDATE outbox SET next_attempt_at = ? WHERE id = ?", (_stamp(utc_now()), item_id))
+
+    async def discard(self, item_id: int) -> None:
+        """The manager gave up on an item: it will never be written."""
+        await self.ack(item_id)
+
     async def pending(self) -> list[OutboxItem]:
         """Every item not yet written, held ones included, oldest first."""
         return await self._items("ORDER BY id", ())

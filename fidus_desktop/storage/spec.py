@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-FieldKind = Literal["text", "int", "real", "datetime", "bool"]
+#: ``decimal``: exact money or a rate (``Decimal``), kept as text in SQLite and sorted numerically.
+FieldKind = Literal["text", "int", "real", "datetime", "bool", "decimal"]
 
 
 @dataclass(frozen=True, slots=True)

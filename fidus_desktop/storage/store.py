@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
 
 from ..domain.activity import ActivityEntry
 from ..domain.funds import DEFAULT_PRODUCTS, FundProduct
@@ -45,6 +46,22 @@ class FundStore:
     def repositories(self) -> Iterable[Repository]:
         return (self.clients, self.prospects, self.investments, self.products, self.activity,
                 self.mt5_accounts)
+
+    def repository(self, collection: str) -> Repository:
+        """The repository holding the original's collection ``collection`` (``users`` -> clients)."""
+        for repo in self.repositories():
+            if repo.spec.name == collection:
+                return repo
+        raise KeyError(f"the fund store has no collection {collection!r}")
+
+    @property
+    def atomic(self) -> bool:
+        """Whether :meth:`unit` commits several writes as one (SQLite; MongoDB with transactions)."""
+        return bool(getattr(self.backend, "atomic_units", False))
+
+    def unit(self) -> AbstractAsyncContextManager[object]:
+        """A unit of work: a transaction where the backend offers one (see :attr:`atomic`)."""
+        return self.backend.unit()
 
     @classmethod
     async def open(cls, backend: DocumentBackend) -> FundStore:

@@ -137,7 +137,7 @@ def test_failures_return_none_with_the_real_codes(mt5: DemoTerminal) -> None:
 
 
 def test_login_switches_the_one_account(mt5: DemoTerminal) -> None:
-    from fidus_desktop.demo.accounts import DEMO_ACCOUNTS
+    from bridge_link.demo_terminal.accounts import DEMO_ACCOUNTS
 
     assert mt5.demo_logins() == tuple(a.login for a in DEMO_ACCOUNTS)
     for acc in DEMO_ACCOUNTS:

@@ -11,7 +11,7 @@ from bridge_link.direct import DirectSource
 from bridge_link.failover import FailoverSource
 from bridge_link.models import AccountRef
 from bridge_link.remote import RemoteSource
-from fidus_desktop.demo.accounts import DEMO_ACCOUNTS
+from bridge_link.demo_terminal.accounts import DEMO_ACCOUNTS
 from fidus_desktop.domain.values import utc_now
 from fidus_desktop.events import EventBus
 from fidus_desktop.services.health import HealthRegistry, ServiceName, ServiceState

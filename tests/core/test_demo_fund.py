@@ -1,7 +1,7 @@
 from collections import Counter
 from datetime import date
 
-from fidus_desktop.demo.accounts import DEMO_ACCOUNTS
+from bridge_link.demo_terminal.accounts import DEMO_ACCOUNTS
 from fidus_desktop.demo.fund import build_demo_fund
 from fidus_desktop.domain.prospects import Stage, conversion_blockers
 

@@ -8,8 +8,12 @@ from decimal import Decimal
 
 import pytest
 
+from fidus_desktop.app_context import AppContext
 from fidus_desktop.domain.investments import Investment
 from fidus_desktop.domain.people import Client, KycStatus
+from fidus_desktop.paths import AppPaths
+from fidus_desktop.runtime.writer import WritePath
+from fidus_desktop.storage.cache import LocalCache
 from fidus_desktop.storage.sqlite import SqliteBackend
 from fidus_desktop.storage.store import FundStore
 from tests.storage.mongo_fixtures import mongo_backend, mongo_database_name, mongo_server  # noqa: F401
@@ -20,6 +24,18 @@ async def store(tmp_path) -> AsyncIterator[FundStore]:
     fund = await FundStore.open(SqliteBackend(tmp_path / "fund.sqlite3"))
     yield fund
     await fund.close()
+
+
+@pytest.fixture
+async def context(tmp_path, store) -> AsyncIterator[AppContext]:
+    """The runtime over ``store``, with a local cache for the outbox and "manager" as the actor."""
+    runtime = AppContext.create(AppPaths.under(tmp_path / "home"))
+    runtime.store = store
+    runtime.cache = LocalCache(tmp_path / "cache.sqlite3")
+    await runtime.cache.open()
+    runtime.writer = WritePath(runtime, actor=lambda: "manager")
+    yield runtime
+    await runtime.cache.close()
 
 
 def client(client_id: str = "client_ana", name: str = "Ana Castro",

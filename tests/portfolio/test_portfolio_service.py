@@ -9,15 +9,27 @@ from decimal import Decimal
 
 from bson import Decimal128
 
+from fidus_desktop.storage.query import Eq, Query
+
 from fidus_desktop.demo.fund import build_demo_fund, load_demo_fund
 from fidus_desktop.domain.investments import InvestmentStatus
 from fidus_desktop.domain.obligations import amount_owed
 from fidus_desktop.domain.schedules import payment_schedule
-from fidus_desktop.services.payment_calendar import (CalendarFilter, PaymentState, calendar_csv, calendar_rows,
-                                                     mark_paid)
-from fidus_desktop.services.portfolio import aum_by_product, compute_dashboard, load_portfolio, paid_key
+from fidus_desktop.portfolio.calendar import select
+from fidus_desktop.portfolio.figures import compute_dashboard
+from fidus_desktop.portfolio.loader import load_book
+from fidus_desktop.services.payment_calendar import CalendarFilter, PaymentState, calendar_csv, mark_paid
 
 from .conftest import client, investment
+from .reference import paid_key
+
+
+def calendar_rows(book, flt=CalendarFilter()):
+    return select(book, flt).rows()
+
+
+def aum_by_product(dash):
+    return {p.code: p.aum for p in dash.products}
 
 START = datetime(2025, 10, 1)  # naive, as the original's Motor client reads it back: UTC
 
@@ -46,22 +58,22 @@ ORIGINAL_SHAPES = [
 async def test_aum_counts_only_active_investments_in_every_stored_shape(store):
     await store.clients.add_many([client(), client("client_bruno", "Bruno Rojas")])
     await store.investments.insert_documents(ORIGINAL_SHAPES)
-    data = await load_portfolio(store, date(2026, 1, 14))
-    assert aum_by_product(data) == {"CORE": Decimal("10000"), "BALANCE": Decimal("100000"),
+    book = await load_book(store, date(2026, 1, 14))
+    dash = compute_dashboard(book)
+    assert aum_by_product(dash) == {"CORE": Decimal("10000"), "BALANCE": Decimal("100000"),
                                     "DYNAMIC": Decimal("250000"), "UNLIMITED": Decimal("0")}
-    dash = compute_dashboard(data)
     assert dash.aum == Decimal("360000") and dash.invested_clients == 2
     # the shapes' own rates: 150 / 7,500 / 52,500 per period
-    amounts = {inv_id: s[0].amount for inv_id, s in data.schedules.items()}
+    amounts = {book.ids[s]: book.interest_of(s) for s in book.active_slots() if book.interest[s]}
     assert amounts == {"INV-1a2b3c4d": Decimal("7500.00"), "inv_ana_core_001": Decimal("150.00"),
                        "inv_0123456789abcdef": Decimal("52500.00")}
-    assert dash.aum_history[-1][1] == aum_by_product(data)
+    assert dash.aum_history[-1][1] == aum_by_product(dash)
 
 
 async def test_payments_due_in_30_and_90_days_and_the_12_month_cash_flow(store):
     await store.clients.add(client())
     await store.investments.add(investment("inv-core", "CORE", "10000"))
-    dash = compute_dashboard(await load_portfolio(store, date(2025, 12, 15)))
+    dash = compute_dashboard(await load_book(store, date(2025, 12, 15)))
     assert (dash.due_30.count, dash.due_30.amount) == (1, Decimal("150.00"))  # 2025-12-30
     assert (dash.due_90.count, dash.due_90.amount) == (3, Decimal("450.00"))  # + 2026-01-29, 2026-02-28
     assert dash.overdue.count == 0
@@ -70,36 +82,38 @@ async def test_payments_due_in_30_and_90_days_and_the_12_month_cash_flow(store):
     assert sum(m.principal for m in dash.cash_flow) == 0  # principal on 2026-12-01, month 13
 
 
-async def test_mark_paid_is_recorded_once_audited_and_stops_the_debt(store):
+async def test_mark_paid_is_recorded_once_audited_and_stops_the_debt(store, context):
     await store.clients.add(client())
     await store.investments.add(investment("inv-core", "CORE", "10000"))
     as_of = date(2026, 1, 14)
-    data = await load_portfolio(store, as_of)
-    core = compute_dashboard(data).product("CORE")
+    book = await load_book(store, as_of)
+    core = compute_dashboard(book).product("CORE")
     assert core.owed == Decimal("10225.00")  # principal + 150 overdue + half of the next 150
-    [overdue] = calendar_rows(data, CalendarFilter(states=frozenset({PaymentState.OVERDUE})))
+    [overdue] = calendar_rows(book, CalendarFilter(states=frozenset({PaymentState.OVERDUE})))
     assert (overdue.due, overdue.amount) == (date(2025, 12, 30), Decimal("150.00"))
 
-    result = await mark_paid(store, [overdue], actor="manager", paid_on=date(2025, 12, 31), reference="wire 42")
-    assert len(result.recorded) == 1 and result.changes.investments == {"inv-core"}
-    again = await mark_paid(store, [overdue], actor="manager", paid_on=date(2025, 12, 31))
-    assert again.recorded == () and again.already_paid == result.recorded
+    result = await mark_paid(context, [overdue], paid_on=date(2025, 12, 31), reference="wire 42")
+    assert len(result.recorded) == 1 and result.write.saved
+    again = await mark_paid(context, [overdue], paid_on=date(2025, 12, 31))
+    assert again.recorded == () and again.already_paid == result.recorded and again.write is None
 
-    data = await load_portfolio(store, as_of)
-    dash = compute_dashboard(data)
+    book = await load_book(store, as_of)
+    dash = compute_dashboard(book)
     assert dash.product("CORE").owed == Decimal("10075.00") and dash.overdue.count == 0
-    [paid_row] = calendar_rows(data, CalendarFilter(states=frozenset({PaymentState.PAID})))
+    [paid_row] = calendar_rows(book, CalendarFilter(states=frozenset({PaymentState.PAID})))
     assert paid_row.paid_on == date(2025, 12, 31)
-    [entry] = await store.activity.find()
-    assert entry.activity_type == "interest_paid" and entry.amount == Decimal("150")
+    [entry] = await store.activity.find(Query(where=(Eq("activity_type", "interest_paid"),)))
+    assert entry.amount == Decimal("150") and entry.actor == "manager"
     assert entry.details["due_date"] == "2025-12-30" and entry.details["reference"] == "wire 42"
+    [audit] = await store.activity.find(Query(where=(Eq("activity_type", "payments_recorded"),)))
+    assert audit.details["payments"] == list(result.recorded) and audit.actor == "manager"
 
 
 async def test_calendar_filters_and_exports_csv(store):
     await store.clients.add_many([client(), client("client_bruno", "Bruno Rojas")])
     await store.investments.add_many([investment("inv-core", "CORE", "10000"),
                                       investment("inv-bal", "BALANCE", "100000", client_id="client_bruno")])
-    data = await load_portfolio(store, date(2025, 10, 1))
+    data = await load_book(store, date(2025, 10, 1))
     balance = calendar_rows(data, CalendarFilter(product="BALANCE"))
     assert [(r.due.isoformat(), r.amount) for r in balance] == [
         ("2026-02-28", Decimal("7500.00")), ("2026-05-29", Decimal("7500.00")), ("2026-08-27", Decimal("7500.00")),
@@ -119,8 +133,7 @@ AS_OF = date(2026, 3, 1)
 
 async def test_aum_and_fund_revenue_on_the_demo_fund(store):
     await load_demo_fund(store, seed=7, as_of=AS_OF)
-    data = await load_portfolio(store, AS_OF)
-    dash = compute_dashboard(data)
+    dash = compute_dashboard(await load_book(store, AS_OF))
     fund = build_demo_fund(7, AS_OF)
     active = [i for i in fund["investments"] if i.status == InvestmentStatus.ACTIVE]
     assert len(active) < len(fund["investments"]), "the demo has finished contracts, which must not count"
@@ -148,11 +161,11 @@ async def test_history_of_payments_made_outside_the_app_can_be_recorded_at_once(
 
     await store.clients.add(client())
     await store.investments.add(investment("inv-core", "CORE", "10000"))
-    data = await load_portfolio(store, date(2026, 3, 15))
-    entries = history_paid_entries(data, date(2026, 3, 1), actor="import")
+    book = await load_book(store, date(2026, 3, 15))
+    entries = history_paid_entries(book, date(2026, 3, 1), actor="import")
     assert [e.details["due_date"] for e in entries] == ["2025-12-30", "2026-01-29", "2026-02-28"]
     assert all(e.details["paid_on"] == e.details["due_date"] for e in entries)
     await store.activity.add_many(entries)
-    dash = compute_dashboard(await load_portfolio(store, date(2026, 3, 15)))
+    dash = compute_dashboard(await load_book(store, date(2026, 3, 15)))
     assert dash.overdue.count == 0
     assert dash.product("CORE").owed == Decimal("10075.00")  # principal + half of the 2026-03-30 payment

@@ -10,8 +10,9 @@ import pytest
 from pypdf import PdfReader
 
 from fidus_desktop.errors import ValidationError
-from fidus_desktop.services.payment_calendar import CalendarFilter, PaymentState, calendar_rows, mark_paid
-from fidus_desktop.services.portfolio import load_portfolio
+from fidus_desktop.portfolio.calendar import select
+from fidus_desktop.portfolio.loader import load_book
+from fidus_desktop.services.payment_calendar import CalendarFilter, PaymentState, mark_paid
 from fidus_desktop.services.statements import build_statement, export_statements, statement_csv
 
 from .conftest import client, investment
@@ -19,21 +20,21 @@ from .conftest import client, investment
 FUND = "FIDUS Investment Management"
 
 
-async def statement_fund(store):
+async def statement_fund(store, context):
     await store.clients.add_many([client(), client("client_bruno", "Bruno Rojas")])
     await store.investments.add_many([
         investment("inv-core", "CORE", "10000"),
         investment("inv-bal", "BALANCE", "100000"),
         investment("inv-other", "CORE", "20000", client_id="client_bruno"),
     ])
-    data = await load_portfolio(store, date(2026, 1, 14))
-    [december] = calendar_rows(data, CalendarFilter(client_id="client_ana", states=frozenset({PaymentState.OVERDUE})))
-    await mark_paid(store, [december], actor="manager", paid_on=date(2025, 12, 31))
-    return await load_portfolio(store, date(2026, 1, 14))
+    book = await load_book(store, date(2026, 1, 14))
+    [december] = select(book, CalendarFilter(client_id="client_ana", states=frozenset({PaymentState.OVERDUE}))).rows()
+    await mark_paid(context, [december], paid_on=date(2025, 12, 31))
+    return await load_book(store, date(2026, 1, 14))
 
 
-async def test_statement_holds_the_clients_holdings_and_payments_of_the_period(store):
-    data = await statement_fund(store)
+async def test_statement_holds_the_clients_holdings_and_payments_of_the_period(store, context):
+    data = await statement_fund(store, context)
     s = build_statement(data, "client_ana", date(2025, 12, 1), date(2026, 2, 28), FUND)
     assert [h.investment_id for h in s.holdings] == ["inv-bal", "inv-core"]
     assert s.holdings_total == 110000
@@ -45,8 +46,8 @@ async def test_statement_holds_the_clients_holdings_and_payments_of_the_period(s
     assert s.paid_total == 150 and s.due_total == 7800
 
 
-async def test_statement_csv_has_every_section_with_amounts_to_the_cent(store):
-    data = await statement_fund(store)
+async def test_statement_csv_has_every_section_with_amounts_to_the_cent(store, context):
+    data = await statement_fund(store, context)
     rows = list(csv.reader(io.StringIO(statement_csv(
         build_statement(data, "client_ana", date(2025, 12, 1), date(2026, 2, 28), FUND)))))
     assert rows[0] == [FUND, "Client statement"]
@@ -55,17 +56,17 @@ async def test_statement_csv_has_every_section_with_amounts_to_the_cent(store):
     assert "inv-other" not in flat
 
 
-async def test_reversed_period_is_refused(store):
-    data = await statement_fund(store)
+async def test_reversed_period_is_refused(store, context):
+    data = await statement_fund(store, context)
     with pytest.raises(ValidationError):
         build_statement(data, "client_ana", date(2026, 2, 1), date(2026, 1, 1), FUND)
 
 
 @pytest.mark.gui
-async def test_pdf_statement_text_holds_the_fund_client_and_amounts(store, tmp_path, qapp):
+async def test_pdf_statement_text_holds_the_fund_client_and_amounts(store, context, tmp_path, qapp):
     from ui.portfolio.statement_pdf import write_statement_pdf
 
-    data = await statement_fund(store)
+    data = await statement_fund(store, context)
     progress = []
     # Written from a worker thread, as the Statements tab does through its io lane.
     result = {}
@@ -86,12 +87,12 @@ async def test_pdf_statement_text_holds_the_fund_client_and_amounts(store, tmp_p
     assert not list((tmp_path / "out").glob("*.part"))
 
 
-async def test_statement_and_calendar_read_the_originals_document_shapes(store):
+async def test_statement_and_calendar_read_the_originals_document_shapes(store, context):
     from .test_portfolio_service import ORIGINAL_SHAPES
 
     await store.clients.add_many([client(), client("client_bruno", "Bruno Rojas")])
     await store.investments.insert_documents(ORIGINAL_SHAPES)
-    data = await load_portfolio(store, date(2025, 11, 1))
+    data = await load_book(store, date(2025, 11, 1))
     s = build_statement(data, "client_ana", date(2025, 12, 1), date(2026, 2, 28), FUND)
     # B (Decimal128) BALANCE 100,000 and C (amount only) CORE 10,000 are active; the finished one is listed
     assert {(h.investment_id, h.status) for h in s.holdings} == {
@@ -101,7 +102,7 @@ async def test_statement_and_calendar_read_the_originals_document_shapes(store):
         ("2025-12-30", "inv_ana_core_001", "150.00"), ("2026-01-29", "inv_ana_core_001", "150.00"),
         ("2026-02-28", "INV-1a2b3c4d", "7500.00"), ("2026-02-28", "inv_ana_core_001", "150.00")]
     assert s.due_total == Decimal("7950.00")
-    bruno = calendar_rows(data, CalendarFilter(client_id="client_bruno"))
+    bruno = select(data, CalendarFilter(client_id="client_bruno")).rows()
     # A with its rate in percent (3.5): 52,500 per half-year; the unvalidated D shape has no schedule
     assert [(r.due.isoformat(), r.amount) for r in bruno] == [
         ("2026-05-29", Decimal("52500")), ("2026-11-25", Decimal("52500")), ("2026-12-01", Decimal("250000"))]

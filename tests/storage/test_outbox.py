@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from fidus_desktop.errors import ConflictError, StorageUnavailable, ValidationError
-from fidus_desktop.services.outbox import OutboxReplayer
+from fidus_desktop.runtime.outbox import OutboxReplayer
 from fidus_desktop.storage.cache import LocalCache
 
 

@@ -10,6 +10,12 @@ from ..spec import CollectionSpec
 from .fields import Doc, as_double, indexed, moment, money, text
 
 
+def _detail(doc: Doc, name: str) -> str | None:
+    details = doc.get("details")
+    value = details.get(name) if isinstance(details, dict) else None
+    return None if value in (None, "") else str(value)[:10]
+
+
 class ActivityCodec:
     spec = CollectionSpec(
         name="activity_logs",
@@ -20,6 +26,9 @@ class ActivityCodec:
             indexed("investment_id", "text"),
             indexed("activity_type", "text"),
             indexed("timestamp", "datetime"),
+            # Which payment a paid record is for, and when it was paid (see payment_calendar).
+            indexed("due_date", "text", "details.due_date", reader=lambda d: _detail(d, "due_date")),
+            indexed("paid_on", "text", "details.paid_on", reader=lambda d: _detail(d, "paid_on")),
         ),
         compound_indexes=((("client_id", 1), ("timestamp", -1)), (("prospect_id", 1), ("timestamp", -1))),
     )

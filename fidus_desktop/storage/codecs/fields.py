@@ -88,6 +88,7 @@ def indexed(name: str, kind: FieldKind, *raw_names: str,
             "text": lambda d: text(d, *names) or None,
             "datetime": lambda d: moment(d, *names),
             "real": lambda d: money(d, *names),
+            "decimal": lambda d: money(d, *names),
             "bool": lambda d: flag(d, names[0]),
             "int": lambda d: first(d, *names),
         }

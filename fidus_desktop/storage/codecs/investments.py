@@ -49,6 +49,11 @@ class InvestmentCodec(DatetimeStamps):
             indexed("status", "text"),
             indexed("start_date", "datetime", *_START_NAMES),
             indexed("principal", "real", *_PRINCIPAL_NAMES),
+            # Exact copies for the portfolio's figures, read without decoding documents.
+            indexed("principal_amount", "decimal", *_PRINCIPAL_NAMES),
+            indexed("interest_rate", "decimal", reader=lambda d: _monthly_rate(d.get("interest_rate"))),
+            indexed("client_name", "text"),
+            indexed("shape", "text", reader=lambda d: _shape(d).value),
         ),
         compound_indexes=((("client_id", 1), ("status", 1)),),
     )

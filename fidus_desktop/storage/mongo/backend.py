@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import UTC
 from decimal import Decimal
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 from bson import Decimal128
 from bson.codec_options import DatetimeConversion, TypeRegistry
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -24,6 +27,10 @@ from .indexes import ensure_indexes
 log = logging.getLogger(__name__)
 
 APP_NAME = "FIDUS Desktop"
+
+#: The session of the unit of work the current task is in (``None``: no transaction).
+CURRENT_SESSION: contextvars.ContextVar[AsyncClientSession | None] = contextvars.ContextVar(
+    "mongo-unit-session", default=None)
 
 
 def _decimal_as_decimal128(value: Any) -> Any:
@@ -48,6 +55,9 @@ class MongoBackend:
         self._timeout = timeout_seconds
         self._guard = ErrorGuard(self._address, database, timeout_seconds)
         self._client: AsyncMongoClient | None = None
+        #: Whether the server runs multi-document transactions (a replica set or a sharded
+        #: cluster, Atlas included; a standalone server does not). Known after :meth:`open`.
+        self.atomic_units = False
 
     async def open(self, specs: Iterable[CollectionSpec]) -> None:
         if self._client is None:
@@ -55,12 +65,15 @@ class MongoBackend:
         try:
             await self.ping()
             with self._guard:
+                hello = await self._database().command("hello")
+                self.atomic_units = bool(hello.get("setName") or hello.get("msg") == "isdbgrid")
                 for spec in specs:
                     await ensure_indexes(self._collection(spec.name), spec)
         except BaseException:
             await self.close()
             raise
-        log.info("connected to %s, database %s", self.location, self._database_name)
+        log.info("connected to %s, database %s (transactions: %s)", self.location, self._database_name,
+                 "yes" if self.atomic_units else "no")
 
     def _connect(self) -> AsyncMongoClient:
         if not self._address.is_mongodb:
@@ -92,6 +105,32 @@ class MongoBackend:
     async def ping(self) -> None:
         with self._guard:
             await self._database().command("ping")
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[object]:
+        """A multi-document transaction where the server offers one; otherwise the block runs as
+        it is (each write atomic on its own) and the caller must make the unit recoverable (the
+        write path puts it in the outbox first, see ``fidus_desktop/runtime/writer.py``)."""
+        if not self.atomic_units or CURRENT_SESSION.get() is not None:
+            yield None
+            return
+        if self._client is None:
+            raise StorageUnavailable("The MongoDB database is not connected.", reason="unreachable")
+        with self._guard:
+            async with self._client.start_session() as session:
+                async with await session.start_transaction():
+                    token = CURRENT_SESSION.set(session)
+                    try:
+                        yield session
+                    finally:
+                        CURRENT_SESSION.reset(token)
+
+    def external_changes(self, specs: Iterable[CollectionSpec], *,
+                         poll_seconds: float = 5.0) -> AsyncIterator[dict[str, set[str]]]:
+        """Other writers' changes, as ``{collection: keys}`` batches (see ``watch.py``)."""
+        from .watch import watch_changes
+
+        return watch_changes(self._database(), specs, poll_seconds=poll_seconds)
 
     def collection(self, spec: CollectionSpec) -> MongoCollection:
         return MongoCollection(spec, lambda: self._collection(spec.name), self._guard)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -46,28 +46,44 @@ class MongoCollection:
         with self._guard:
             # Oldest first: the original has duplicates, and its own find_one sees that one.
             doc = await self._handle().find_one(all_of(scope_filter(self.spec), key_filter(self.spec, key)),
-                                                sort=[("_id", 1)])
+                                                sort=[("_id", 1)], **_session())
         return None if doc is None else _snapshot(doc)
 
     async def find(self, query: Query) -> list[StoredDoc]:
         if query.limit == 0:
             return []  # PyMongo reads limit=0 as "no limit"
         cursor = self._handle().find(query_filter(self.spec, query), sort=sort_keys(self.spec, query),
-                                     skip=query.offset, limit=query.limit or 0)
+                                     skip=query.offset, limit=query.limit or 0, **_session())
         with self._guard:
             docs = await cursor.to_list()
         return [_snapshot(doc) for doc in docs]
 
+    async def project(self, fields: Sequence[str], query: Query = Query()) -> list[tuple[Any, ...]]:
+        """``(key, *values)`` of every matching record, each value read by its field's reader
+        from only the raw paths it needs (the server sends nothing else)."""
+        if query.limit == 0:
+            return []
+        specs = [self.spec.field(name) for name in fields]
+        paths = {raw for f in (self.spec.key, *specs) for raw in f.raw_names}
+        cursor = self._handle().find(query_filter(self.spec, query), projection=dict.fromkeys(paths, 1),
+                                     sort=sort_keys(self.spec, query), skip=query.offset, limit=query.limit or 0,
+                                     **_session())
+        with self._guard:
+            docs = await cursor.to_list()
+        key = self.spec.key.extract
+        readers = [f.extract for f in specs]
+        return [(str(key(doc) if key(doc) is not None else doc["_id"]), *(r(doc) for r in readers)) for doc in docs]
+
     async def count(self, query: Query) -> int:
         with self._guard:
-            return await self._handle().count_documents(query_filter(self.spec, query))
+            return await self._handle().count_documents(query_filter(self.spec, query), **_session())
 
     async def insert(self, doc: Mapping[str, Any]) -> StoredDoc:
         new = self._scoped(doc)
         await self._refuse_taken_keys([new])
         collection = self._handle()
         with self._guard:
-            await collection.insert_one(new)
+            await collection.insert_one(new, **_session())
         return _snapshot(_as_stored(new, collection))
 
     async def insert_many(self, docs: Iterable[Mapping[str, Any]]) -> int:
@@ -108,7 +124,7 @@ class MongoCollection:
         for chunk in itertools.batched(keys, self._insert_batch_size):
             with self._guard:
                 taken = await self._handle().find_one(key_filter(self.spec, *chunk),
-                                                      projection=dict.fromkeys(names, 1))
+                                                      projection=dict.fromkeys(names, 1), **_session())
             if taken is not None:
                 stored_keys = {str(taken[name]) for name in names if name in taken}
                 key = next((k for k in chunk if str(k) in stored_keys), taken["_id"])
@@ -118,7 +134,7 @@ class MongoCollection:
         """(written, already there); unordered so one duplicate does not stop the batch."""
         with self._guard:
             try:
-                result = await self._handle().insert_many(batch, ordered=False)
+                result = await self._handle().insert_many(batch, ordered=False, **_session())
             except BulkWriteError as exc:
                 errors = exc.details.get("writeErrors", [])
                 if any(e.get("code") != _DUPLICATE_KEY for e in errors) or exc.details.get("writeConcernErrors"):
@@ -141,7 +157,8 @@ class MongoCollection:
             update["$unset"] = {name: "" for name in removed}
         with self._guard:
             after = await self._handle().find_one_and_update(
-                self._same_document(read, unchanged_since_read), update, return_document=ReturnDocument.AFTER)
+                self._same_document(read, unchanged_since_read), update, return_document=ReturnDocument.AFTER,
+                **_session())
             if after is None:
                 await self._raise_moved(read)
         return _snapshot(after)
@@ -150,7 +167,7 @@ class MongoCollection:
         read = _revision(stored)
         with self._guard:
             result = await self._handle().delete_one(
-                self._same_document(read, {_LAST_MODIFIED: _as_read(read, _LAST_MODIFIED)}))
+                self._same_document(read, {_LAST_MODIFIED: _as_read(read, _LAST_MODIFIED)}), **_session())
             if result.deleted_count == 0:
                 await self._raise_moved(read)
 
@@ -171,12 +188,21 @@ class MongoCollection:
         """The guarded write matched nothing: say whether the record is gone or was changed."""
         key = self.spec.key.extract(read) or read["_id"]
         if await self._handle().find_one(all_of(scope_filter(self.spec), {"_id": read["_id"]}),
-                                         projection={"_id": 1}) is None:
+                                         projection={"_id": 1}, **_session()) is None:
             raise NotFoundError(f"The record '{key}' is no longer in {self.spec.name}: someone deleted it "
                                 "after you opened it.")
         raise ConflictError(f"The record '{key}' in {self.spec.name} was changed by someone else (the web "
                             "platform or another window) after you opened it. Reload it and make your "
                             "change again.")
+
+
+def _session() -> dict[str, Any]:
+    """``session=`` for the unit of work's transaction, when the current task is in one."""
+    # Imported here: the backend module imports this one.
+    from .backend import CURRENT_SESSION
+
+    session = CURRENT_SESSION.get()
+    return {} if session is None else {"session": session}
 
 
 def _snapshot(doc: dict[str, Any]) -> StoredDoc:

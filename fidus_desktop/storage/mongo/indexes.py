@@ -31,7 +31,9 @@ def wanted_indexes(spec: CollectionSpec) -> list[IndexKeys]:
     """One index per raw path of every queryable field and scope, then the compound ones."""
     single = [((raw, 1),) for field in spec.all_fields for raw in field.raw_names]
     scoped = [((name, 1),) for name, _ in spec.scope]
-    return list(dict.fromkeys([*single, *scoped, *(tuple(c) for c in spec.compound_indexes)]))
+    # The watcher for other writers' changes asks for records modified after a moment.
+    watched = [(("updated_at", 1),)]
+    return list(dict.fromkeys([*single, *scoped, *(tuple(c) for c in spec.compound_indexes), *watched]))
 
 
 async def ensure_indexes(collection: AsyncCollection, spec: CollectionSpec) -> list[str]:

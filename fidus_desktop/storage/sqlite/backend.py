@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
+from ...errors import FidusError
 from ..spec import CollectionSpec
 from . import schema
 from .collection import SqliteCollection
@@ -17,6 +20,8 @@ class SqliteBackend:
     """``DocumentBackend`` over one SQLite file (WAL, one connection, serialized statements)."""
 
     kind = "sqlite"
+    #: A unit of work is one SQLite transaction: a change and its audit entry commit together.
+    atomic_units = True
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
@@ -44,6 +49,27 @@ class SqliteBackend:
 
     async def ping(self) -> None:
         await self._db.fetch("SELECT 1")
+
+    def unit(self) -> AbstractAsyncContextManager[object]:
+        """Everything written inside the block commits together, or not at all."""
+        return self._db.transaction()
+
+    async def external_changes(self, specs: Iterable[CollectionSpec], *,
+                               poll_seconds: float = 2.0) -> AsyncIterator[dict[str, set[str]]]:
+        """Commits by another connection to this file (the CLI, a second window): SQLite's
+        ``data_version`` says *that* something changed, not what, so each batch names every
+        collection with the unknown key ``"*"`` (panels reload what they show)."""
+        names = [spec.name for spec in specs]
+        [(seen,)] = await self._db.fetch("PRAGMA data_version")
+        while True:
+            await asyncio.sleep(poll_seconds)
+            try:
+                [(version,)] = await self._db.fetch("PRAGMA data_version")
+            except FidusError:
+                continue
+            if version != seen:
+                seen = version
+                yield {name: {"*"} for name in names}
 
     def collection(self, spec: CollectionSpec) -> SqliteCollection:
         """The collection of ``spec``, over the table :meth:`open` made for its name (another

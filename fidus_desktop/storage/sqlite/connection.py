@@ -10,6 +10,7 @@ the lock for reads too means nobody ever sees a half-written bulk load.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
@@ -83,6 +84,10 @@ class Database:
         self.what = what
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        #: The transaction the current task (and the tasks it starts) is inside, if any: its
+        #: statements join it instead of waiting for the lock that transaction holds.
+        self._active: contextvars.ContextVar[Transaction | None] = contextvars.ContextVar(
+            f"sqlite-unit-{id(self)}", default=None)
 
     @property
     def is_open(self) -> bool:
@@ -133,7 +138,12 @@ class Database:
         return self._conn
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        """Run one statement (read, or write with ``RETURNING``) as its own transaction."""
+        """Run one statement (read, or write with ``RETURNING``): inside the current task's
+        transaction when there is one, else as its own transaction."""
+        active = self._active.get()
+        if active is not None:
+            with self.errors():
+                return await active.fetch(sql, params)
         async with self._lock:
             with self.errors():
                 return list(await self._connection().execute_fetchall(sql, params))
@@ -143,14 +153,22 @@ class Database:
         """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back if the block raises or is cancelled.
 
         ``IMMEDIATE`` takes the write lock up front, so a busy database fails at the start (after
-        the busy timeout) instead of half way through.
+        the busy timeout) instead of half way through. Every statement the block issues through
+        this database (directly, or through a collection) is part of it; a transaction opened
+        inside an open one joins it, so a unit of work can call code that opens its own.
         """
+        joined = self._active.get()
+        if joined is not None:
+            yield joined
+            return
         async with self._lock:
             conn = self._connection()
             with self.errors():
                 await conn.execute("BEGIN IMMEDIATE")
+                tx = Transaction(conn)
+                token = self._active.set(tx)
                 try:
-                    yield Transaction(conn)
+                    yield tx
                     await conn.execute("COMMIT")
                 except BaseException:
                     try:
@@ -160,6 +178,8 @@ class Database:
                         # a cancellation ran anyway.
                         log.debug("No transaction left to roll back: %s", ended)
                     raise
+                finally:
+                    self._active.reset(token)
 
 
 class Transaction:

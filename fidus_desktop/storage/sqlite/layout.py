@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,7 @@ from ..spec import CollectionSpec, FieldKind, IndexedField
 log = logging.getLogger(__name__)
 
 _SQL_TYPES: dict[FieldKind, str] = {
-    "text": "TEXT", "int": "INTEGER", "real": "REAL", "datetime": "TEXT", "bool": "INTEGER",
+    "text": "TEXT", "int": "INTEGER", "real": "REAL", "datetime": "TEXT", "bool": "INTEGER", "decimal": "TEXT",
 }
 
 
@@ -51,11 +51,27 @@ def column_value(kind: FieldKind, value: Any) -> Any:
         return float(value) if isinstance(value, int | float | Decimal) else float(str(value))
     if kind == "bool":
         return 1 if value else 0
+    if kind == "decimal":
+        # Text keeps every digit; a REAL column would round a Decimal128 amount to a double.
+        return str(value if isinstance(value, Decimal) else Decimal(str(value)))
     if kind == "int":
         if isinstance(value, int | float) and not isinstance(value, bool):
             return int(value)
         return value if isinstance(value, str) else str(value)
     raise ValueError(f"unknown field kind {kind!r}")
+
+
+def read_column(kind: FieldKind, value: Any) -> Any:
+    """A column's value as the field's reader gives it (the inverse of :func:`column_value`)."""
+    if value is None:
+        return None
+    if kind == "datetime":
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    if kind == "decimal":
+        return Decimal(value)
+    if kind == "bool":
+        return bool(value)
+    return value
 
 
 def _scope_value(value: Any) -> Any:

@@ -27,11 +27,16 @@ def order_clause(layout: TableLayout, query: Query) -> str:
 
     NULLs come first ascending and last descending, as in MongoDB.
     """
-    terms = [f"{layout.column(name)}{' DESC' if descending else ''}" for name, descending in query.order_by]
+    terms = [f"{_sortable(layout, name)}{' DESC' if descending else ''}" for name, descending in query.order_by]
     key = layout.column(layout.spec.key.name)
     if not any(name == layout.spec.key.name for name, _ in query.order_by):
         terms.append(key)
     return "ORDER BY " + ", ".join(terms)
+
+
+def _sortable(layout: TableLayout, name: str) -> str:
+    column = layout.column(name)
+    return f"CAST({column} AS REAL)" if layout.kind(name) == "decimal" else column
 
 
 def page_clause(query: Query) -> tuple[str, list[Any]]:

@@ -1,37 +1,31 @@
-"""Build the configured MT5 source from the settings: demo, direct terminal, or bridges.
+"""Building the configured MT5 source from the settings: demo, direct terminal, or bridges.
 
+The core decides which source the settings mean; ``bridge_link`` only knows how to reach each.
 Whatever is chosen, the result is wrapped by :class:`CachedSource` when a local cache is given,
 so every front end gets the same behaviour: live when possible, the last good copy otherwise.
+Building may be slow (the demo terminal computes its history, ``MetaTrader5`` loads a DLL):
+the monitor service calls it in the ``io`` lane.
 """
 
 from __future__ import annotations
 
-from fidus_desktop.config import Mt5Settings
-from fidus_desktop.secrets import SecretStore
-from fidus_desktop.storage.cache import LocalCache
+from bridge_link.cached import CachedSource, SnapshotStore
+from bridge_link.demo_terminal.source import DEMO_NAME, build_demo_source
+from bridge_link.direct import DirectSource
+from bridge_link.errors import BridgeError, ErrorReason
+from bridge_link.failover import FailoverSource
+from bridge_link.models import AccountRef
+from bridge_link.remote import RemoteSource
+from bridge_link.server_time import ServerZone
+from bridge_link.source import Mt5Source
 
-from .cached import CachedSource
-from .direct import DirectSource
-from .errors import BridgeError, ErrorReason
-from .failover import FailoverSource
-from .models import AccountRef
-from .remote import RemoteSource
-from .server_time import ServerZone
-from .source import Mt5Source
+from ..config import Mt5Settings
+from ..secrets import SecretStore
 
-DEMO_NAME = "demo terminal"
+__all__ = ["DEMO_NAME", "DIRECT_NAME", "build_bridge_source", "build_demo_source", "build_direct_source",
+           "build_source"]
+
 DIRECT_NAME = "direct terminal"
-
-
-def build_demo_source(seed: int = 1) -> DirectSource:
-    """The embedded demo: the direct source, unchanged, on a demo terminal."""
-    from fidus_desktop.demo.accounts import DEMO_ACCOUNTS
-
-    from .demo_terminal import DemoTerminal
-
-    terminal = DemoTerminal(seed=seed)
-    refs = [AccountRef(login=a.login, name=a.name, fund_type=a.fund_type, server=a.server) for a in DEMO_ACCOUNTS]
-    return DirectSource(terminal, name=DEMO_NAME, zone=terminal.zone, accounts=refs)
 
 
 def _password_lookup(settings: Mt5Settings, secrets: SecretStore):
@@ -68,7 +62,7 @@ def build_bridge_source(settings: Mt5Settings, secrets: SecretStore) -> Failover
     return FailoverSource(remotes, probe_interval=max(1.0, settings.poll_seconds))
 
 
-def build_source(settings: Mt5Settings, secrets: SecretStore, cache: LocalCache | None = None) -> Mt5Source:
+def build_source(settings: Mt5Settings, secrets: SecretStore, cache: SnapshotStore | None = None) -> Mt5Source:
     if settings.source == "demo":
         source: Mt5Source = build_demo_source(settings.demo_seed)
     elif settings.source == "direct":

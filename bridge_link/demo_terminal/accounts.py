@@ -1,5 +1,5 @@
-"""The demo fund's MT5 accounts: one table shared by the demo data and the demo terminal, so the
-embedded demo's fund records and its "live" MT5 data describe the same accounts."""
+"""The demo terminal's MT5 accounts. The demo fund takes its MT5 account records from here (the terminal
+serves them), so the embedded demo's fund records and its "live" MT5 data describe the same accounts."""
 
 from __future__ import annotations
 

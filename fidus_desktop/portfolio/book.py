@@ -1,0 +1,342 @@
+"""The portfolio book: every investment's terms and payment state, held column by column.
+
+At 100,000 investments the fund has about a million scheduled payments. Holding them as Python
+objects costs gigabytes and garbage-collection pauses the window feels; the book instead keeps
+one slot per investment in NumPy arrays (start day, principal in millionths, interest per
+payment in cents, product, status, which payments are recorded as paid) and a few Python lists
+for the text. Figures, the calendar and the investments table are array operations over it
+(``figures.py``, ``calendar.py``, ``holdings.py``), and a change to one investment or one
+payment updates one slot, never the whole book.
+
+Money stays exact: principal in integer millionths, interest in integer cents (each payment is
+already rounded to the cent, half-up, by the domain rule), turned back into ``Decimal`` at the
+edge. An investment whose principal does not fit that grid, or whose values the app cannot
+trust, is left out of every figure and listed in :attr:`PortfolioBook.problems`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+import numpy as np
+
+from ..domain.funds import PRODUCT_CODES, FundProduct
+from ..domain.investments import InvestmentStatus
+from ..domain.mt5_accounts import Mt5AccountLink
+from ..domain.schedules import interest_per_period
+from ..domain.values import ZERO
+from .templates import ProductTemplate, product_template
+
+MICRO = 10**6
+#: Fields read from ``investments`` without decoding documents (see InvestmentCodec's spec).
+INVESTMENT_FIELDS = ("client_id", "product", "status", "start_date", "principal_amount", "interest_rate",
+                     "client_name", "shape")
+_KNOWN_STATUSES = frozenset(s.value for s in InvestmentStatus)
+_FIRST_YEAR, _LAST_YEAR = 1970, 2200
+KIND_CODE = {"principal": 0, "interest": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A stored record left out of the figures, and why (shown in Health and in ``report``)."""
+
+    collection: str
+    key: str
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaidRecord:
+    """One payment recorded as made (an ``activity_logs`` entry of type ``*_paid``)."""
+
+    log_id: str
+    investment_id: str
+    kind: str
+    due: date
+    paid_on: date | None
+
+
+def _grow(array: np.ndarray, size: int) -> np.ndarray:
+    if size <= len(array):
+        return array
+    bigger = np.zeros(max(size, len(array) * 2, 64), dtype=array.dtype)
+    bigger[:len(array)] = array
+    return bigger
+
+
+@dataclass(eq=False)
+class PortfolioBook:
+    as_of: date
+    products: dict[str, FundProduct] = field(default_factory=dict)
+    templates: dict[str, ProductTemplate] = field(default_factory=dict)
+    #: Product index -> code: the four products first, then any other code seen.
+    codes: list[str] = field(default_factory=lambda: list(PRODUCT_CODES))
+    clients: dict[str, str] = field(default_factory=dict)
+    accounts: tuple[Mt5AccountLink, ...] = ()
+    problems: list[Problem] = field(default_factory=list)
+    #: Bumped by every change, so views know whether what they hold is current.
+    version: int = 0
+
+    def __post_init__(self) -> None:
+        self.ids: list[str] = []
+        self.index: dict[str, int] = {}
+        self.client_ids: list[str] = []
+        self.own_names: list[str] = []
+        self.statuses: list[str] = []
+        self.principals: list[Decimal] = []
+        self.rates: list[Decimal | None] = []
+        self.shapes: list[str] = []
+        #: Bumped when names or ids change (sort ranks and search arrays are cached on it).
+        self.names_version = 0
+        self._cache: dict[str, tuple[int, object]] = {}
+        self._free: list[int] = []
+        self.alive = np.zeros(0, dtype=bool)
+        self.active = np.zeros(0, dtype=bool)
+        self.product = np.zeros(0, dtype=np.int16)
+        self.start = np.zeros(0, dtype=np.int32)
+        self.principal = np.zeros(0, dtype=np.int64)
+        self.interest = np.zeros(0, dtype=np.int64)
+        self.paid_bits = np.zeros(0, dtype=np.int64)
+        self.client = np.zeros(0, dtype=np.int32)
+        #: Payments recorded as paid, per investment: (kind code, due ordinal) -> (paid_on ordinal, log id).
+        self.paid: dict[str, dict[tuple[int, int], tuple[int, str]]] = {}
+        self._paid_logs: dict[str, tuple[str, int, int]] = {}
+        self._client_codes: dict[str, int] = {}
+        self._problem_keys: dict[tuple[str, str], Problem] = {}
+
+    # ---- products, clients, accounts ----------------------------------------------------------
+
+    def set_products(self, products: Iterable[FundProduct]) -> None:
+        self.products = {p.code: p for p in products}
+        self.templates = {code: product_template(p) for code, p in self.products.items()}
+        for code in sorted(c for c in self.products if c not in self.codes):
+            self.codes.append(code)
+        for slot in self.slots():  # terms changed: interest and paid slots follow
+            self._schedule_slot(slot)
+        self.version += 1
+
+    def set_clients(self, clients: Mapping[str, str]) -> None:
+        self.clients = dict(clients)
+        self.names_version += 1
+        self.version += 1
+
+    def set_accounts(self, accounts: Iterable[Mt5AccountLink]) -> None:
+        self.accounts = tuple(accounts)
+        self.version += 1
+
+    def product_index(self, code: str) -> int:
+        try:
+            return self.codes.index(code)
+        except ValueError:
+            self.codes.append(code)
+            return len(self.codes) - 1
+
+    # ---- investments ----------------------------------------------------------------------------
+
+    def slots(self) -> np.ndarray:
+        """Indices of the investments the book holds."""
+        return np.nonzero(self.alive[:len(self.ids)])[0]
+
+    def put_investments(self, rows: Iterable[Sequence[object]]) -> list[str]:
+        """Add or replace investments from ``(investment_id, *INVESTMENT_FIELDS)`` rows (what
+        ``store.investments.project(INVESTMENT_FIELDS)`` returns); returns the ids taken in."""
+        taken = []
+        for row in rows:
+            inv_id = str(row[0])
+            problem = self._check(row)
+            self._problem_keys.pop(("investments", inv_id), None)
+            if problem is not None:
+                self._problem_keys[("investments", inv_id)] = problem
+                self._drop(inv_id)
+                continue
+            self._put(row)
+            taken.append(inv_id)
+        self.names_version += 1
+        self.problems = [p for p in self.problems if p.collection != "investments"] + list(
+            v for (c, _), v in self._problem_keys.items() if c == "investments")
+        self.version += 1
+        return taken
+
+    def remove_investments(self, ids: Iterable[str]) -> None:
+        for inv_id in ids:
+            self._drop(inv_id)
+            self._problem_keys.pop(("investments", inv_id), None)
+        self.problems = [p for p in self.problems if p.collection != "investments"] + list(
+            v for (c, _), v in self._problem_keys.items() if c == "investments")
+        self.names_version += 1
+        self.version += 1
+
+    def cached[T](self, name: str, build: Callable[[], T], *, stamp: int | None = None) -> T:
+        """``build()`` once per ``stamp`` (default: ``names_version``; name ranks, search text)."""
+        stamp = self.names_version if stamp is None else stamp
+        held = self._cache.get(name)
+        if held is None or held[0] != stamp:
+            held = self._cache[name] = (stamp, build())
+        return held[1]  # type: ignore[return-value]
+
+    def _check(self, row: Sequence[object]) -> Problem | None:
+        inv_id, client_id, product, status, start, principal, rate, _name, _shape = row
+        key = str(inv_id)
+
+        def problem(name: str, reason: str) -> Problem:
+            return Problem("investments", key, name, reason)
+
+        if not isinstance(principal, Decimal) or not principal.is_finite():
+            return problem("principal_amount", "no readable amount")
+        if principal <= 0:
+            return problem("principal_amount", f"the amount {principal} is not positive")
+        try:
+            micro = principal * MICRO
+        except InvalidOperation:
+            return problem("principal_amount", "the amount is out of range")
+        if micro != micro.to_integral_value() or abs(micro) >= 2**62:
+            return problem("principal_amount", f"the amount {principal} is not a sum of money")
+        if not isinstance(start, datetime) or not _FIRST_YEAR <= start.year <= _LAST_YEAR:
+            return problem("start_date", "no start date between 1970 and 2200")
+        if str(status or "").strip().lower() not in _KNOWN_STATUSES:
+            return problem("status", f"unknown status {status!r}")
+        code = str(product or "")
+        if not code or not code.replace("_", "").replace("-", "").isalnum() or len(code) > 40:
+            return problem("fund_type", f"not a product code: {code!r}")
+        if rate is not None and (not isinstance(rate, Decimal) or not rate.is_finite() or not 0 <= rate < 1):
+            return problem("interest_rate", f"not a monthly rate: {rate!r}")
+        return None
+
+    def _put(self, row: Sequence[object]) -> None:
+        inv_id, client_id, product, status, start, principal, rate, own_name, shape = row
+        inv_id = str(inv_id)
+        slot = self.index.get(inv_id)
+        if slot is None:
+            slot = self._free.pop() if self._free else len(self.ids)
+            if slot == len(self.ids):
+                for name in ("ids", "client_ids", "own_names", "statuses", "principals", "rates", "shapes"):
+                    getattr(self, name).append(None)
+                size = slot + 1
+                for name in ("alive", "active", "product", "start", "principal", "interest", "paid_bits", "client"):
+                    setattr(self, name, _grow(getattr(self, name), size))
+            self.index[inv_id] = slot
+        client = str(client_id or "")
+        status_text = str(status).strip().lower()
+        self.ids[slot] = inv_id
+        self.client_ids[slot] = client
+        self.own_names[slot] = str(own_name or "")
+        self.statuses[slot] = status_text
+        self.principals[slot] = principal  # type: ignore[assignment]
+        self.rates[slot] = rate  # type: ignore[assignment]
+        self.shapes[slot] = str(shape or "A")
+        self.alive[slot] = True
+        self.active[slot] = status_text == InvestmentStatus.ACTIVE.value
+        self.product[slot] = self.product_index(str(product))
+        assert isinstance(start, datetime)
+        self.start[slot] = start.date().toordinal()
+        self.principal[slot] = int(principal * MICRO)  # type: ignore[operator]
+        self.client[slot] = self._client_codes.setdefault(client, len(self._client_codes))
+        self._schedule_slot(slot)
+
+    def _drop(self, inv_id: str) -> None:
+        slot = self.index.pop(inv_id, None)
+        if slot is None:
+            return
+        self.alive[slot] = False
+        self.active[slot] = False
+        self._free.append(slot)
+
+    def _schedule_slot(self, slot: int) -> None:
+        """Interest per payment and the paid bits of one investment, from its terms."""
+        code = self.codes[int(self.product[slot])]
+        product = self.products.get(code)
+        template = self.templates.get(code)
+        if product is None or template is None:
+            self.interest[slot] = 0
+            self.paid_bits[slot] = 0
+            return
+        rate = self.rates[slot] or product.monthly_rate
+        amount = interest_per_period(self.principals[slot], rate, template.months)
+        self.interest[slot] = int(amount * 100)
+        bits = 0
+        start = int(self.start[slot])
+        for (kind, due), _ in self.paid.get(self.ids[slot], {}).items():
+            k = template.slot_of("principal" if kind == 0 else "interest", due - start)
+            if k is not None:
+                bits |= 1 << k
+        self.paid_bits[slot] = bits
+
+    # ---- payments recorded as paid --------------------------------------------------------------
+
+    def put_paid(self, records: Iterable[PaidRecord]) -> set[str]:
+        """Record payments as paid; returns the investment ids whose payment state changed."""
+        touched: set[str] = set()
+        for r in records:
+            kind = KIND_CODE.get(r.kind)
+            if kind is None:
+                continue
+            if r.log_id in self._paid_logs:
+                self._forget_paid(r.log_id)
+            paid_on = (r.paid_on or r.due).toordinal()
+            self.paid.setdefault(r.investment_id, {})[(kind, r.due.toordinal())] = (paid_on, r.log_id)
+            self._paid_logs[r.log_id] = (r.investment_id, kind, r.due.toordinal())
+            touched.add(r.investment_id)
+        self._rebit(touched)
+        return touched
+
+    def remove_paid(self, log_ids: Iterable[str]) -> set[str]:
+        touched = {inv for inv in (self._forget_paid(log_id) for log_id in log_ids) if inv}
+        self._rebit(touched)
+        return touched
+
+    def _forget_paid(self, log_id: str) -> str | None:
+        held = self._paid_logs.pop(log_id, None)
+        if held is None:
+            return None
+        inv_id, kind, due = held
+        entries = self.paid.get(inv_id, {})
+        if entries.get((kind, due), (0, ""))[1] == log_id:
+            entries.pop((kind, due), None)
+        return inv_id
+
+    def _rebit(self, investment_ids: Iterable[str]) -> None:
+        for inv_id in investment_ids:
+            slot = self.index.get(inv_id)
+            if slot is not None:
+                self._schedule_slot(slot)
+        self.version += 1
+
+    def paid_on(self, slot: int, kind: str, due: date) -> date | None:
+        held = self.paid.get(self.ids[slot], {}).get((KIND_CODE[kind], due.toordinal()))
+        return date.fromordinal(held[0]) if held else None
+
+    def paid_log_ids(self) -> set[str]:
+        return set(self._paid_logs)
+
+    # ---- reading --------------------------------------------------------------------------------
+
+    def client_name(self, slot: int) -> str:
+        client = self.client_ids[slot]
+        return self.clients.get(client) or self.own_names[slot] or client
+
+    def template_of(self, slot: int) -> ProductTemplate | None:
+        return self.templates.get(self.codes[int(self.product[slot])])
+
+    def code_of(self, slot: int) -> str:
+        return self.codes[int(self.product[slot])]
+
+    def principal_of(self, slot: int) -> Decimal:
+        return self.principals[slot]
+
+    def interest_of(self, slot: int) -> Decimal:
+        """One interest payment, in cents as the domain rounds it (``150.00``)."""
+        return Decimal(int(self.interest[slot])).scaleb(-2)
+
+    def active_slots(self) -> np.ndarray:
+        n = len(self.ids)
+        return np.nonzero(self.alive[:n] & self.active[:n])[0]
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def total(self, micro: int) -> Decimal:
+        return Decimal(micro) / MICRO if micro else ZERO

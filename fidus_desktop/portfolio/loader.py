@@ -1,0 +1,116 @@
+"""Reading the book from the fund store: the query columns only, never whole documents.
+
+Every value comes through the same field readers as the codecs (``IndexedField.extract``), on
+SQLite from the columns they filled and on MongoDB from only the paths they read, so the book
+sees exactly what the rest of the app sees, at a fraction of the cost of decoding documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from ..domain.activity import ActivityEntry
+from ..domain.funds import FundProduct
+from ..domain.investments import Investment
+from ..domain.mt5_accounts import Mt5AccountLink
+from ..domain.people import Client
+from ..lanes import shared_lanes
+from ..services.portfolio import PAID_TYPES
+from ..storage.query import In, Query
+from ..storage.store import FundStore
+from .book import INVESTMENT_FIELDS, PaidRecord, PortfolioBook
+
+PAID_FIELDS = ("investment_id", "activity_type", "due_date", "paid_on")
+_KIND_OF_TYPE = {activity_type: kind.value for kind, activity_type in PAID_TYPES.items()}
+#: Keys per ``In`` query when refreshing part of the book.
+_CHUNK = 500
+
+
+def paid_records(rows: Iterable[Sequence[Any]]) -> list[PaidRecord]:
+    """Paid records from ``(log_id, *PAID_FIELDS)`` rows; rows naming no payment are skipped (a
+    record someone wrote by hand matches no scheduled payment, as in the calendar)."""
+    records = []
+    for log_id, investment_id, activity_type, due, paid_on in rows:
+        kind = _KIND_OF_TYPE.get(activity_type)
+        if kind is None or not investment_id or not due:
+            continue
+        try:
+            due_day = date.fromisoformat(str(due)[:10])
+            paid_day = date.fromisoformat(str(paid_on)[:10]) if paid_on else None
+        except ValueError:
+            continue
+        records.append(PaidRecord(str(log_id), str(investment_id), kind, due_day, paid_day))
+    return records
+
+
+def _paid_query(keys: Sequence[str] | None = None) -> Query:
+    where: tuple = (In("activity_type", tuple(PAID_TYPES.values())),)
+    if keys is not None:
+        where += (In("log_id", tuple(keys)),)
+    return Query(where=where)
+
+
+async def load_book(store: FundStore, as_of: date) -> PortfolioBook:
+    """The whole book (at start, or when another writer changed records we cannot name)."""
+    cpu = shared_lanes().cpu
+    book = PortfolioBook(as_of)
+    book.set_products(await store.products.find())
+    book.set_clients({key: name or "" for key, name in await store.clients.project(("name",))})
+    book.set_accounts(await store.mt5_accounts.find())
+    rows = await store.investments.project(INVESTMENT_FIELDS)
+    await cpu.run(lambda: book.put_investments(rows), action="portfolio: investments")
+    paid = await store.activity.project(PAID_FIELDS, _paid_query())
+    await cpu.run(lambda: book.put_paid(paid_records(paid)), action="portfolio: payments")
+    return book
+
+
+def book_from_records(products: Iterable[FundProduct], investments: Iterable[Investment],
+                      clients: Iterable[Client], accounts: Iterable[Mt5AccountLink],
+                      paid_entries: Iterable[ActivityEntry], as_of: date) -> PortfolioBook:
+    """A book from records already in memory (the demo fund being built, tests, benchmarks)."""
+    book = PortfolioBook(as_of)
+    book.set_products(products)
+    book.set_clients({c.client_id: c.name for c in clients})
+    book.set_accounts(accounts)
+    book.put_investments((i.investment_id, i.client_id, i.product, str(i.status), i.start_date, i.principal,
+                          i.interest_rate, i.client_name, i.shape.value) for i in investments)
+    book.put_paid(paid_records((e.log_id, e.investment_id, e.activity_type, e.details.get("due_date"),
+                                e.details.get("paid_on")) for e in paid_entries))
+    return book
+
+
+def _chunks(keys: Iterable[str]) -> Iterable[tuple[str, ...]]:
+    keys = sorted(set(keys))
+    for i in range(0, len(keys), _CHUNK):
+        yield tuple(keys[i:i + _CHUNK])
+
+
+async def refresh_investments(store: FundStore, book: PortfolioBook, ids: Iterable[str]) -> None:
+    """Take the current state of these investments in (gone ones leave the book)."""
+    for chunk in _chunks(ids):
+        rows = await store.investments.project(INVESTMENT_FIELDS, Query(where=(In("investment_id", chunk),)))
+        book.put_investments(rows)
+        found = {str(r[0]) for r in rows}
+        book.remove_investments(k for k in chunk if k not in found)
+
+
+async def refresh_paid(store: FundStore, book: PortfolioBook, log_ids: Iterable[str]) -> None:
+    for chunk in _chunks(log_ids):
+        rows = await store.activity.project(PAID_FIELDS, _paid_query(chunk))
+        records = paid_records(rows)
+        book.put_paid(records)
+        found = {r.log_id for r in records}
+        book.remove_paid(k for k in chunk if k not in found)
+
+
+async def refresh_clients(store: FundStore, book: PortfolioBook, ids: Iterable[str]) -> None:
+    names = dict(book.clients)
+    for chunk in _chunks(ids):
+        rows = await store.clients.project(("name",), Query(where=(In("client_id", chunk),)))
+        found = {str(key): name or "" for key, name in rows}
+        for key in chunk:
+            names.pop(key, None)
+        names.update(found)
+    book.set_clients(names)

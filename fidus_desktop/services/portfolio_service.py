@@ -1,0 +1,227 @@
+"""The portfolio as a core service: computed once, then kept current from ``Changes``.
+
+At start (and when the database comes back) the service reads the book (``portfolio/loader``)
+and computes the dashboard in the ``cpu`` lane. Every change afterwards, whoever made it (this
+window, a background job, a replayed outbox item, the web platform on the shared MongoDB),
+arrives as :class:`Changes`: only the investments, payments and clients it names are read again
+and the figures recomputed from the book (array operations, milliseconds at 100,000
+investments). A change queued in the outbox while the database is away is laid over the book
+at once and marked pending, so the manager sees the edit until it is saved.
+
+Views read pages of it: the dashboard, a calendar selection, the investments table's slots;
+they are told by ``EventType.PORTFOLIO_UPDATED`` when to redraw.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..domain.values import read_datetime, utc_now
+from ..errors import FidusError
+from ..events import EventType
+from ..lanes import shared_lanes
+from ..portfolio import calendar as calendar_view
+from ..portfolio import holdings
+from ..portfolio.book import INVESTMENT_FIELDS, PortfolioBook, Problem
+from ..portfolio.figures import compute_dashboard
+from ..portfolio.loader import load_book, paid_records, refresh_clients, refresh_investments, refresh_paid
+from ..runtime.service import Service
+from ..storage.store import SPECS
+from ..storage.writes import Insert, Patch
+from .changes import Changes
+from .health import ServiceName, ServiceState, ServiceStatus
+from .payment_calendar import CalendarFilter
+from .portfolio import Dashboard
+
+if TYPE_CHECKING:
+    from ..app_context import AppContext
+    from ..runtime.operations import Operation
+
+log = logging.getLogger(__name__)
+
+_WATCHED = ("investments", "activity", "clients", "products", "mt5_accounts")
+_ANY = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioUpdate:
+    version: int
+    #: What was taken in (``None``: the whole book was read).
+    changes: Changes | None
+    dashboard: Dashboard
+
+
+class PortfolioService(Service):
+    name = "portfolio"
+
+    def __init__(self, context: AppContext, *, today: Any = None) -> None:
+        super().__init__()
+        self._context = context
+        self._today = today or (lambda: utc_now().date())
+        self.book: PortfolioBook | None = None
+        self.dashboard: Dashboard | None = None
+        self.error: str = ""
+        #: Investment ids with a change waiting in the outbox.
+        self.pending: set[str] = set()
+        self._queue: list[Changes] = []
+        self._wake = asyncio.Event()
+        self._ready = asyncio.Event()
+        context.events.subscribe(EventType.DATA_CHANGED, self._on_changes)
+        context.events.subscribe(EventType.SERVICE_STATUS_CHANGED, self._on_status)
+
+    async def start(self) -> None:
+        await super().start()
+        self.spawn(self._run(), "keep current")
+
+    async def ready(self) -> PortfolioBook:
+        """The book, once it has been read (waits for the first load)."""
+        await self._ready.wait()
+        if self.book is None:
+            raise FidusError(self.error or "The portfolio could not be read.")
+        return self.book
+
+    @property
+    def problems(self) -> list[Problem]:
+        return list(self.book.problems) if self.book else []
+
+    # ---- keeping current --------------------------------------------------------------------------
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.affects(*_WATCHED):
+            self._queue.append(changes)
+            self._wake.set()
+
+    def _on_status(self, status: ServiceStatus) -> None:
+        if status.service is ServiceName.DATABASE and status.state is ServiceState.ONLINE and self.book is None:
+            self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                if self.book is None or self.book.as_of != self._today():
+                    await self._load()
+                elif self._queue:
+                    batch, self._queue = self._queue, []
+                    await self._take_in(batch)
+            except FidusError as exc:
+                self.error = exc.message
+                log.warning("portfolio not current: %s", exc.message)
+                self._ready.set()
+            except Exception:
+                log.exception("portfolio update failed")
+                self.error = "The portfolio could not be updated; details are in the log."
+                self._ready.set()
+            self._wake.clear()
+            if self._queue:
+                continue
+            try:  # also wakes at least every minute, to roll the day over at midnight
+                async with asyncio.timeout(60):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+
+    async def _load(self) -> None:
+        store = self._context.store
+        if store is None:
+            self.error = "The fund database is not connected."
+            self._ready.set()
+            return
+        book = await load_book(store, self._today())
+        self._queue.clear()  # the book just read holds them
+        for op in self._context.writer.pending():
+            self._overlay(book, op)
+        self.pending = self._pending_investments()
+        await self._publish(book, None)
+        # The book's objects live as long as the app: keep the collector from scanning them on
+        # every full collection (a pause every thread, the GUI's included, would feel).
+        gc.collect(1)
+        gc.freeze()
+
+    async def _take_in(self, batch: list[Changes]) -> None:
+        book, store = self.book, self._context.store
+        assert book is not None
+        merged = batch[0]
+        for more in batch[1:]:
+            merged = merged.merge(more)
+        unknown = any(_ANY in getattr(merged, name) for name in _WATCHED)
+        if unknown and store is not None:
+            await self._load()
+            return
+        for change in batch:
+            if change.pending:  # the database is away: lay the queued edits over the book
+                for op in self._context.writer.pending():
+                    self._overlay(book, op)
+        if store is not None and not merged.pending:
+            if merged.products:
+                book.set_products(await store.products.find())
+            if merged.mt5_accounts:
+                book.set_accounts(await store.mt5_accounts.find())
+            if merged.clients:
+                await refresh_clients(store, book, merged.clients)
+            if merged.investments:
+                await refresh_investments(store, book, merged.investments)
+            if merged.activity:
+                await refresh_paid(store, book, merged.activity)
+        self.pending = self._pending_investments()
+        await self._publish(book, merged)
+
+    def _pending_investments(self) -> set[str]:
+        """Investments a queued operation changes (an edit, or a payment recorded as paid)."""
+        ids: set[str] = set()
+        for op in self._context.writer.pending():
+            ids.update(op.touched().get("investments", ()))
+            ids.update(str(w.doc.get("investment_id", "")) for w in op.writes_to("activity_logs")
+                       if isinstance(w, Insert))
+        ids.discard("")
+        return ids
+
+    def _overlay(self, book: PortfolioBook, op: Operation) -> None:
+        """Show a queued operation's effect before the database has it."""
+        spec = next(s for s in SPECS if s.name == "investments")
+        fields = [spec.field(name) for name in INVESTMENT_FIELDS]
+        for write in op.writes_to("investments"):
+            if isinstance(write, Insert):
+                doc = write.doc
+                book.put_investments([(str(spec.key.extract(doc)), *(f.extract(doc) for f in fields))])
+            elif isinstance(write, Patch) and write.key in book.index:
+                slot = book.index[write.key]
+                current = (book.client_ids[slot], book.code_of(slot), book.statuses[slot],
+                           read_datetime(date.fromordinal(int(book.start[slot]))), book.principals[slot],
+                           book.rates[slot], book.own_names[slot], book.shapes[slot])
+                values = [f.extract(write.set) if any(n in write.set for n in f.raw_names) else old
+                          for f, old in zip(fields, current, strict=True)]
+                book.put_investments([(write.key, *values)])
+        inserts = [w.doc for w in op.writes_to("activity_logs") if isinstance(w, Insert)]
+        if inserts:
+            activity = next(s for s in SPECS if s.name == "activity_logs")
+            names = ("investment_id", "activity_type", "due_date", "paid_on")
+            rows = [(activity.key.extract(d), *(activity.field(n).extract(d) for n in names)) for d in inserts]
+            book.put_paid(paid_records(rows))
+
+    async def _publish(self, book: PortfolioBook, changes: Changes | None) -> None:
+        dashboard = await shared_lanes().cpu.run(lambda: compute_dashboard(book), action="portfolio figures")
+        self.book, self.dashboard, self.error = book, dashboard, ""
+        self._ready.set()
+        self._context.events.publish(EventType.PORTFOLIO_UPDATED, PortfolioUpdate(book.version, changes, dashboard))
+
+    # ---- reading pages -----------------------------------------------------------------------------
+
+    async def calendar(self, flt: CalendarFilter) -> calendar_view.CalendarSelection:
+        book = await self.ready()
+        return await shared_lanes().cpu.run(lambda: calendar_view.select(book, flt), action="payment calendar")
+
+    async def holdings(self, flt: holdings.HoldingsFilter) -> np.ndarray:
+        book = await self.ready()
+
+        def work() -> np.ndarray:
+            holdings.next_payments(book)  # computed here, not when the first row is drawn
+            return holdings.select(book, flt)
+
+        return await shared_lanes().cpu.run(work, action="investments table")

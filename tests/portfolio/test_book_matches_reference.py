@@ -1,0 +1,83 @@
+"""The portfolio book (arrays) gives the per-investment definition's figures, to the cent, on any fund."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fidus_desktop.domain.funds import DEFAULT_PRODUCTS, ScheduleReading
+from fidus_desktop.domain.investments import Investment, InvestmentStatus
+from fidus_desktop.domain.people import Client
+from fidus_desktop.portfolio import calendar as book_calendar
+from fidus_desktop.portfolio import holdings
+from fidus_desktop.portfolio.figures import compute_dashboard
+from fidus_desktop.portfolio.loader import book_from_records
+from fidus_desktop.services.payment_calendar import CalendarFilter, PaymentState, paid_entry
+
+from . import reference
+
+AS_OF = date(2026, 3, 1)
+STATUSES = (InvestmentStatus.ACTIVE, InvestmentStatus.ACTIVE, InvestmentStatus.ACTIVE, InvestmentStatus.COMPLETED,
+            InvestmentStatus.PENDING_MT5_VALIDATION)
+
+investments = st.lists(st.builds(
+    lambda n, product, cents, days, status, rate: Investment(
+        investment_id=f"inv-{n:04d}", client_id=f"client_{n % 7}", product=product,
+        principal=Decimal(cents).scaleb(-2), start_date=datetime.combine(AS_OF - timedelta(days=days), time(0), UTC),
+        status=status, interest_rate=rate),
+    st.integers(0, 9999), st.sampled_from(("CORE", "BALANCE", "DYNAMIC", "UNLIMITED", "GOLD")),
+    st.integers(1_000_000, 200_000_000), st.integers(-60, 500), st.sampled_from(STATUSES),
+    st.sampled_from((None, Decimal("0.01"), Decimal("0.0137"), Decimal("0.02")))),
+    max_size=25, unique_by=lambda i: i.investment_id)
+
+
+def fund(invs, reading_c: bool, paid_fraction: int):
+    products = [dataclasses.replace(p, schedule_reading=ScheduleReading.CASH_FLOW_CODE) if reading_c and p.code == "CORE"
+                else p for p in DEFAULT_PRODUCTS]
+    clients = [Client(client_id=f"client_{n}", name=f"Client {n}", email=f"c{n}@example.com")
+               for n in range(5)]  # clients 5 and 6 have no record: their own names are used
+    data = reference.build_portfolio(products, invs, clients, (), (), AS_OF)
+    rows = reference.calendar_rows(data, CalendarFilter(states=frozenset(PaymentState)))
+    paid = [paid_entry(r, actor="t", paid_on=r.due) for i, r in enumerate(rows) if i % 3 < paid_fraction]
+    return products, clients, paid
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(investments, st.booleans(), st.integers(0, 3))
+def test_dashboard_equals_the_per_investment_definition(invs, reading_c, paid_fraction):
+    products, clients, paid = fund(invs, reading_c, paid_fraction)
+    expected = reference.compute_dashboard(reference.build_portfolio(products, invs, clients, (), paid, AS_OF))
+    got = compute_dashboard(book_from_records(products, invs, clients, (), paid, AS_OF))
+    assert got == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(investments, st.booleans(), st.integers(0, 3), st.sampled_from(["", "CORE", "BALANCE"]),
+       st.sampled_from([frozenset(PaymentState), frozenset({PaymentState.DUE, PaymentState.OVERDUE}),
+                        frozenset({PaymentState.PAID})]))
+def test_calendar_equals_the_per_investment_definition(invs, reading_c, paid_fraction, product, states):
+    products, clients, paid = fund(invs, reading_c, paid_fraction)
+    flt = CalendarFilter(first=AS_OF - timedelta(days=200), last=AS_OF + timedelta(days=300), product=product,
+                         states=states)
+    expected = reference.calendar_rows(reference.build_portfolio(products, invs, clients, (), paid, AS_OF), flt)
+    got = book_calendar.select(book_from_records(products, invs, clients, (), paid, AS_OF), flt).rows()
+    assert sorted(got) == sorted(expected)
+    assert [r.due for r in got] == sorted(r.due for r in got)
+
+
+@settings(max_examples=40, deadline=None)
+@given(investments, st.integers(0, 3))
+def test_next_payment_equals_the_first_unpaid_payment_ahead(invs, paid_fraction):
+    products, clients, paid = fund(invs, False, paid_fraction)
+    data = reference.build_portfolio(products, invs, clients, (), paid, AS_OF)
+    book = book_from_records(products, invs, clients, (), paid, AS_OF)
+    for slot in book.slots():
+        row = holdings.row(book, int(slot))
+        ahead = [p for p in data.schedules.get(row.investment_id, ()) if p.due >= AS_OF and p.key not in data.paid]
+        first = min((p.due for p in ahead), default=None)
+        assert row.next_due == first
+        assert row.next_amount == (sum(p.amount for p in ahead if p.due == first) if first else None)
