@@ -250,6 +250,9 @@ class AppContext:
         link = self.services.add(DatabaseLink(self, on_back=outbox.wake))
         self.writer.on_database_lost = link.lost
         self.services.add(ChangeWatcher(self, self.writer))
+        from .services.portfolio_service import PortfolioService
+
+        self.services.add(PortfolioService(self))
         if mt5:
             from .services.mt5_monitor import Mt5MonitorService
 

@@ -47,6 +47,8 @@ class LaunchOptions:
     database: str | None = None
     demo: bool = False
     smoke: bool = False
+    #: Investments of the throwaway demo fund (``--demo-size N``); 0: the usual demo.
+    demo_size: int = 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start offscreen, open every panel, print timings and exit (0 = healthy)")
     parser.add_argument("--demo", action="store_true",
                         help="run on a throwaway copy of the demo fund, deleted on exit")
+    parser.add_argument("--demo-size", metavar="N", type=_positive_size, default=0,
+                        help="with a throwaway demo fund of N investments (about 10 payments each, N prospects, "
+                             "N/5 clients), to try the app at scale; implies --demo")
     parser.add_argument("--mongo-uri", metavar="URI",
                         help="use this MongoDB for this session only (never saved)")
     parser.add_argument("--database", metavar="NAME", help="MongoDB database name (default from settings)")
@@ -69,9 +74,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_size(text: str) -> int:
+    try:
+        size = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of investments: {text!r}") from None
+    if not 1 <= size <= 1_000_000:
+        raise argparse.ArgumentTypeError("give between 1 and 1,000,000 investments")
+    return size
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.demo_size:
+        args.demo = True
     if args.demo and args.data_dir:
         parser.error("--demo uses a throwaway folder; it cannot be combined with --data-dir")
     if args.mongo_uri:
@@ -106,7 +123,7 @@ def _run_window(args: argparse.Namespace) -> int:
         print(f"fidus-desktop: the window cannot start: {exc}", file=sys.stderr)
         return 1
     clock.mark("imports")
-    options = LaunchOptions(args.mongo_uri, args.database, args.demo, args.smoke)
+    options = LaunchOptions(args.mongo_uri, args.database, args.demo, args.smoke, args.demo_size)
     return run_gui(AppPaths.default(), options, clock)
 
 

@@ -39,8 +39,9 @@ def test_smoke_run_opens_every_panel_and_exits_0(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "smoke: ok" in result.stdout
     assert "panels opened: crm, portfolio, mt5, workspace, health" in result.stdout
-    assert re.search(r"timings: imports=\d+\.\d+s store_open=\d+\.\d+s first_paint=\d+\.\d+s total=\d+\.\d+s",
-                     result.stdout)
+    assert re.search(r"timings: imports=\d+\.\d+s first_paint=\d+\.\d+s store_open=\d+\.\d+s "
+                     r"usable=\d+\.\d+s total=\d+\.\d+s", result.stdout)
+    assert re.search(r"smoke: worst stall: (\d+ ms during|none over 50 ms)", result.stdout)
     assert (tmp_path / "home" / "data" / "fund.sqlite3").exists()
 
 

@@ -7,6 +7,7 @@ shown in its "Opening the fund…" state, and the store opens in a task on the l
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import signal
 import sys
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 from fidus_desktop.app_context import AppContext
 from fidus_desktop.logs import setup_logging
 from fidus_desktop.paths import AppPaths
+from fidus_desktop.runtime.watchdog import StallWatchdog, threshold_from_env
 
 from .main_window import MainWindow
 from .theme import apply_theme
@@ -56,6 +58,21 @@ class FirstPaint(QObject):
             self._clock.mark("first_paint")
         if not self._painted.done():
             self._painted.set_result(time.perf_counter())
+
+
+#: What opening the fund imports, heaviest first (each takes a tenth of a second or more).
+CORE_MODULES = ("fidus_desktop.storage.sqlite", "fidus_desktop.storage.store", "fidus_desktop.storage.cache",
+                "fidus_desktop.runtime.outbox", "fidus_desktop.runtime.database_link", "fidus_desktop.runtime.watcher",
+                "fidus_desktop.services.portfolio_service", "fidus_desktop.services.mt5_monitor",
+                "fidus_desktop.runtime.mt5_sources", "fidus_desktop.secrets", "fidus_desktop.demo.fund",
+                "pyqtgraph")
+
+
+def warm_imports(target: str, *, mongo: bool = False) -> None:
+    """Import the core's modules, the database driver in use, and a panel's module
+    (``"module:Class"``): called in a lane, before the loop's thread needs any of them."""
+    for name in (*CORE_MODULES, *(("fidus_desktop.storage.mongo",) if mongo else ()), target.partition(":")[0]):
+        importlib.import_module(name)
 
 
 def create_application() -> QApplication:
@@ -107,7 +124,14 @@ def route_qt_messages() -> None:
     qInstallMessageHandler(lambda kind, _context, message: qt_log.log(_QT_LEVELS.get(kind, logging.INFO), message))
 
 
+#: How long a thread may hold the interpreter before another waiting for it gets it (s). Qt calls
+#: into Python for every cell and role it paints; while a lane crunches Python, each of those
+#: calls may wait this long, so the default 5 ms makes one table repaint take hundreds of ms.
+GIL_SWITCH_INTERVAL_S = 0.001
+
+
 def run_gui(paths: AppPaths, options: LaunchOptions, clock: StartupClock) -> int:
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     paths.ensure()
     setup_logging(paths.log_file)
     route_qt_messages()
@@ -121,6 +145,7 @@ def run_gui(paths: AppPaths, options: LaunchOptions, clock: StartupClock) -> int
 
 async def _main(app: QApplication, paths: AppPaths, options: LaunchOptions, clock: StartupClock) -> int:
     loop = asyncio.get_running_loop()
+    watchdog = start_watchdog(loop, smoke=options.smoke)
     context = AppContext.create(paths)
     window = MainWindow(context)
     if options.demo:
@@ -133,7 +158,20 @@ async def _main(app: QApplication, paths: AppPaths, options: LaunchOptions, cloc
 
     async def opening() -> None:
         started = time.perf_counter()
-        await context.open_storage(mongo_uri=options.mongo_uri, database=options.database, demo=options.demo)
+        # The core's code (storage, portfolio, MT5 sources, the drivers) and the last-used panel's
+        # (with pyqtgraph) are imported in the io lane first: imported on this thread, the fund's
+        # opening would hold the window for a second. Awaited before anything uses them, so this
+        # thread never waits on the import lock either.
+        target = window.current_slot().entry.target
+        await context.lanes.io.run(lambda: warm_imports(target, mongo=bool(options.mongo_uri)
+                                                        or context.settings.storage.backend == "mongodb"),
+                                   action="import the app's code")
+        if options.demo_size:
+            from fidus_desktop.demo.scale import prepare_scaled_demo
+
+            await context.lanes.io.run(lambda: prepare_scaled_demo(context.paths, options.demo_size),
+                                       action="prepare the demo fund")
+        await context.start(mongo_uri=options.mongo_uri, database=options.database, demo=options.demo)
         clock.record("store_open", time.perf_counter() - started)
 
     window.show()
@@ -146,9 +184,19 @@ async def _main(app: QApplication, paths: AppPaths, options: LaunchOptions, cloc
     if options.smoke:
         from .smoke import run_smoke
 
-        code = await run_smoke(window, painted, clock)
+        code = await run_smoke(window, painted, clock, watchdog)
     await finished
     return code
+
+
+def start_watchdog(loop: asyncio.AbstractEventLoop, *, smoke: bool) -> StallWatchdog | None:
+    """``FIDUS_STALL_MS=N``: log every stall of the window over N ms; a smoke run always
+    watches (50 ms unless told) to print the worst it saw."""
+    asked = threshold_from_env()
+    threshold = asked or (50.0 if smoke else None)
+    if threshold is None:
+        return None
+    return StallWatchdog(loop, threshold, level=logging.WARNING if asked else logging.INFO).start()
 
 
 def _close_on_interrupt(window: MainWindow) -> None:

@@ -1,47 +1,60 @@
-"""Core events re-emitted as Qt signals on the GUI thread.
+"""The one generic bridge from the core's event bus to the GUI thread.
 
-The core's :class:`EventBus` calls subscribers on whatever thread published (a worker polling
-MT5, an aiosqlite thread). Widgets may only be touched from the GUI thread, so the bridge hops:
-a publish from another thread goes through a queued signal into this object's (GUI) thread.
-A publish already on the GUI thread is delivered at once, keeping order simple.
+The core's :class:`EventBus` calls subscribers on whatever thread published (a lane, the loop).
+Widgets may only be touched from the GUI thread, so every event, whatever its type, takes the
+same hop: a queued signal into this object's (GUI) thread, then to the handlers registered for
+that type with :meth:`EventBridge.on`. An event published on the GUI thread is delivered at once,
+keeping order simple. A handler lives as long as its owner (the ``QObject`` it belongs to: the
+bound method's object, or the ``owner`` given): once the owner is destroyed it is never called again.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from fidus_desktop.events import EventBus, EventType
 
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any], None]
+
+
+class _Entry:
+    __slots__ = ("handler", "__weakref__")
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler: Handler | None = handler
+
+    def drop(self, *_args: object) -> None:
+        self.handler = None
+
 
 class EventBridge(QObject):
-    #: :class:`fidus_desktop.services.health.ServiceStatus`
-    service_status_changed = Signal(object)
-    #: :class:`fidus_desktop.services.changes.Changes`
-    data_changed = Signal(object)
-    #: a short message for the status bar
-    notice = Signal(str)
-
+    #: ``(EventType, payload)``, on the GUI thread, for every event.
+    delivered = Signal(object, object)
     # Internal hop; Qt queues it automatically when emitted from a thread other than ours.
     _relay = Signal(object, object)
 
     def __init__(self, events: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._handlers: dict[EventType, list[_Entry]] = {t: [] for t in EventType}
         self._relay.connect(self._dispatch)
-        # The bus holds subscribers weakly: these bound methods live exactly as long as the bridge.
-        events.subscribe(EventType.SERVICE_STATUS_CHANGED, self._on_status)
-        events.subscribe(EventType.DATA_CHANGED, self._on_data)
-        events.subscribe(EventType.NOTICE, self._on_notice)
+        # The bus holds subscribers weakly: this bound method lives exactly as long as the bridge.
+        events.subscribe_all(self._forward)
 
-    def _on_status(self, payload: Any) -> None:
-        self._forward(EventType.SERVICE_STATUS_CHANGED, payload)
-
-    def _on_data(self, payload: Any) -> None:
-        self._forward(EventType.DATA_CHANGED, payload)
-
-    def _on_notice(self, payload: Any) -> None:
-        self._forward(EventType.NOTICE, payload)
+    def on(self, event: EventType, handler: Handler, owner: QObject | None = None) -> None:
+        """Call ``handler(payload)`` on the GUI thread for each ``event``, until ``owner`` (by
+        default the object a bound-method handler belongs to) is destroyed."""
+        owner = owner if owner is not None else getattr(handler, "__self__", None)
+        entry = _Entry(handler)
+        self._handlers[event].append(entry)
+        if isinstance(owner, QObject):
+            owner.destroyed.connect(entry.drop)
 
     def _forward(self, event: EventType, payload: Any) -> None:
         if QThread.currentThread() == self.thread():
@@ -51,9 +64,17 @@ class EventBridge(QObject):
 
     @Slot(object, object)
     def _dispatch(self, event: EventType, payload: Any) -> None:
-        if event is EventType.SERVICE_STATUS_CHANGED:
-            self.service_status_changed.emit(payload)
-        elif event is EventType.DATA_CHANGED:
-            self.data_changed.emit(payload)
-        else:
-            self.notice.emit(str(payload))
+        for entry in list(self._handlers[event]):
+            handler = entry.handler
+            if handler is None:
+                continue
+            try:
+                handler(payload)
+            except Exception:  # one broken handler must not stop the others (it is reported)
+                log.exception("handler of %s failed", event.name)
+                self.failed.emit(event, sys.exc_info()[1])
+        self._handlers[event] = [e for e in self._handlers[event] if e.handler is not None]
+        self.delivered.emit(event, payload)
+
+    #: ``(EventType, exception)`` when a handler raised (the window shows it).
+    failed = Signal(object, object)

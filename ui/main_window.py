@@ -16,6 +16,10 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem
                                QStackedWidget, QVBoxLayout, QWidget)
 
 from fidus_desktop.app_context import AppContext
+from fidus_desktop.events import EventType
+from fidus_desktop.runtime.notices import Notice
+from fidus_desktop.runtime.outbox import OutboxState
+from fidus_desktop.runtime.settings_change import SettingsChange
 from fidus_desktop.services.health import ServiceName, ServiceStatus
 
 from .banner import BannerArea
@@ -56,16 +60,22 @@ class MainWindow(QMainWindow):
         self._closing_task: asyncio.Task[None] | None = None
         self._closed = False
 
-        self.slots = [PanelSlot(entry, self.tasks, self.show_error, self) for entry in PANELS]
+        self.slots = [PanelSlot(entry, self.tasks, self.show_error, self, bridge=self.bridge) for entry in PANELS]
         self._build_layout()
         self._actions: dict[str, QAction] = {}
         self._build_menus()
         self.badges = make_badges(context.health, self)
         for badge in self.badges.values():
             self.statusBar().addPermanentWidget(badge)
-        self.bridge.service_status_changed.connect(self._on_status)
-        self.bridge.data_changed.connect(self._on_changes)
-        self.bridge.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.outbox_label = QLabel("", self)
+        self.outbox_label.setObjectName("outboxState")
+        self.statusBar().addPermanentWidget(self.outbox_label)
+        self.bridge.on(EventType.SERVICE_STATUS_CHANGED, self._on_status)
+        self.bridge.on(EventType.DATA_CHANGED, self._on_changes)
+        self.bridge.on(EventType.NOTICE, self._on_notice)
+        self.bridge.on(EventType.OUTBOX_CHANGED, self._on_outbox)
+        self.bridge.on(EventType.SETTINGS_CHANGED, self._on_settings)
+        self.bridge.failed.connect(lambda event, exc: self.show_error(exc, f"showing {event.name.lower()}"))
         self._restore_window_state()
         self._show_new_warnings()
 
@@ -155,11 +165,7 @@ class MainWindow(QMainWindow):
             slot.set_context(self.context)
         self._show_new_warnings()
         self.fund_opened.emit()
-        current = self.current_slot()
-        current.activate()
-        for slot in self.slots:
-            if slot.entry.starts_at_launch and slot is not current:
-                slot.activate()
+        self.current_slot().activate()
 
     def _show_new_warnings(self) -> None:
         for warning in self.context.startup_warnings[self._warnings_shown:]:
@@ -193,6 +199,21 @@ class MainWindow(QMainWindow):
     def _on_changes(self, changes: object) -> None:
         for panel in self._panels():
             self._guarded(lambda p=panel: p.on_changes(changes), f"{panel.TITLE} refresh")
+
+    def _on_notice(self, notice: Notice) -> None:
+        self.statusBar().showMessage(notice.text, 8000)
+
+    def _on_outbox(self, state: OutboxState) -> None:
+        self.outbox_label.setText("" if not state.total else f"\u23f3 {state.describe()}")
+        self.outbox_label.setToolTip("Changes made while the database could not be reached are kept on this "
+                                     "computer and saved, in order, when it is back (Health panel: details).")
+
+    def _on_settings(self, change: SettingsChange) -> None:
+        if change.touches("fund_name"):
+            self.setWindowTitle(f"FIDUS Desktop — {change.new.fund_name}")
+        if change.restart_needed:
+            self.banners.show_message("The database setting changed: restart FIDUS Desktop to use it.",
+                                      level="warning")
 
     def _on_status(self, status: ServiceStatus) -> None:
         self.badges[status.service].update_status(status)
@@ -282,6 +303,8 @@ class MainWindow(QMainWindow):
         try:
             await self.tasks.shutdown(SHUTDOWN_TIMEOUT_S)
             await self.context.close()
+            # Last: a call hung on a dead terminal is named in the log and left behind (daemon).
+            await self.context.lanes.shutdown(SHUTDOWN_TIMEOUT_S)
         except Exception:
             log.exception("shutdown was not clean")
         finally:

@@ -12,12 +12,13 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fidus_desktop.services.health import ServiceName, ServiceState
 
 if TYPE_CHECKING:
     from fidus_desktop.cli import StartupClock
+    from fidus_desktop.runtime.watchdog import StallWatchdog
 
     from .main_window import MainWindow
 
@@ -27,12 +28,18 @@ SCREENSHOTS_ENV = "FIDUS_SMOKE_SCREENSHOTS"
 SMOKE_TIMEOUT_S = 60.0
 
 
-async def _settle(window: MainWindow, deadline: float) -> None:
-    """Until no background work is running (a panel's first load), then one more loop turn."""
-    while window.tasks.running():
+async def _settle(window: MainWindow, deadline: float, slot: Any = None) -> None:
+    """Until the panel shows real data and no background work of the window runs, then one more
+    loop turn."""
+    def busy() -> list[str]:
+        waiting = [h.name for h in window.tasks.running()]
+        if slot is not None and slot.panel is not None and not slot.panel.ready:
+            waiting.append(f"{slot.entry.name} panel data")
+        return waiting
+
+    while busy():
         if time.monotonic() > deadline:
-            names = ", ".join(h.name for h in window.tasks.running())
-            raise TimeoutError(f"background work still running: {names}")
+            raise TimeoutError(f"background work still running: {', '.join(busy())}")
         await asyncio.sleep(0.01)
     await asyncio.sleep(0)
 
@@ -45,7 +52,8 @@ async def _opened(window: MainWindow) -> None:
     await opened
 
 
-async def run_smoke(window: MainWindow, painted: asyncio.Future[float], clock: StartupClock) -> int:
+async def run_smoke(window: MainWindow, painted: asyncio.Future[float], clock: StartupClock,
+                    watchdog: StallWatchdog | None = None) -> int:
     failures: list[str] = []
     deadline = time.monotonic() + SMOKE_TIMEOUT_S
     opened: list[str] = []
@@ -53,10 +61,13 @@ async def run_smoke(window: MainWindow, painted: asyncio.Future[float], clock: S
         async with asyncio.timeout(SMOKE_TIMEOUT_S):
             await painted
             await _opened(window)
+            first = window.current_slot()
+            await _settle(window, deadline, first)
+            clock.mark("usable")  # the last-used panel shows real data
             for name in window.panel_names():
                 window.show_panel(name)
-                await _settle(window, deadline)
                 slot = window.slot(name)
+                await _settle(window, deadline, slot)
                 if slot.panel is None:
                     why = slot.failed or slot.notice.text.text()
                     failures.append(f"panel {name} did not open: {why}")
@@ -74,7 +85,12 @@ async def run_smoke(window: MainWindow, painted: asyncio.Future[float], clock: S
     failures += [f"error shown: {report.message}" for report in window.reports]
     print(f"smoke: panels opened: {', '.join(opened) or 'none'}; database: {database.source} "
           f"({database.state.value}){'; demo fund loaded' if window.context.demo_loaded else ''}")
-    print(clock.line(), flush=True)
+    print(clock.line(("imports", "first_paint", "store_open", "usable", "total")), flush=True)
+    if watchdog is not None:
+        watchdog.drain()
+        worst = watchdog.worst
+        print(f"smoke: worst stall: {worst.describe() if worst else f'none over {watchdog.threshold * 1000:.0f} ms'}",
+              flush=True)
     window.close()
     if failures:
         for failure in failures:

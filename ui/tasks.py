@@ -1,10 +1,13 @@
-"""The one helper for work that must not run in a widget's event handler.
+"""The window's adapter over the core's work: progress, cancel, and errors shown in the window.
 
 ``TaskRunner.run`` takes either kind of work and always calls back on the GUI thread:
 
-* a coroutine (or an ``async def`` function) runs on the qasync loop: HTTP, MongoDB, Google;
-* a plain callable runs in a named lane (:mod:`ui.lanes`): ``mt5`` (one thread, the MetaTrader5
-  module is not thread-safe), ``cpu`` (analytics) or ``io`` (the default: files, sqlite dumps).
+* a coroutine (or an ``async def`` function) runs on the qasync loop: services, HTTP, MongoDB;
+* a plain callable runs in one of the core's lanes (:mod:`fidus_desktop.lanes`): ``mt5``,
+  ``cpu`` (analytics) or ``io`` (the default: files, PDF writing).
+
+Writes started here name their ``initiator`` (the panel that asked), so its own echo can be
+told apart; the services themselves never hear of it.
 
 With no ``on_failure``, errors go to the window's error display (:mod:`ui.errors`). The work
 itself must not touch widgets: it returns data and ``on_success`` draws it.
@@ -29,8 +32,9 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from fidus_desktop.errors import UserCancelled
-
-from .lanes import LANE_SIZES, Lane
+from fidus_desktop.lanes import Lane, Lanes, shared_lanes
+from fidus_desktop.runtime.actor import acting_for
+from fidus_desktop.runtime.watchdog import doing
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +107,12 @@ class TaskRunner(QObject):
     """Owned by the main window; ``shutdown()`` before the window goes away."""
 
     def __init__(self, on_error: ErrorHandler, *, parent_widget: QWidget | None = None,
-                 loop: asyncio.AbstractEventLoop | None = None) -> None:
+                 loop: asyncio.AbstractEventLoop | None = None, lanes: Lanes | None = None) -> None:
         super().__init__()
         self._on_error = on_error
         self._parent_widget = parent_widget
         self._loop = loop
-        self._lanes: dict[str, Lane] = {}
+        self._lanes = lanes or shared_lanes()
         # Strong references: the loop only keeps weak ones to tasks, so an unreferenced task
         # can be garbage-collected mid-flight.
         self._handles: set[TaskHandle] = set()
@@ -120,14 +124,15 @@ class TaskRunner(QObject):
             on_success: Callable[[Any], None] | None = None,
             on_failure: Callable[[BaseException], None] | None = None,
             progress_label: str | None = None, cancellable: bool = True,
-            name: str | None = None) -> TaskHandle:
+            name: str | None = None, initiator: object | None = None) -> TaskHandle:
         """Start ``work`` now; callbacks run later on the GUI thread, never if it is cancelled.
 
         ``on_success(result)`` / ``on_failure(exc)``: with no ``on_failure``, the error goes to
         the window (``ui.errors`` triage). ``progress_label`` shows a progress dialog after
         :data:`PROGRESS_DELAY_MS` and passes ``progress`` to an ``async def`` or a blocking
         callable; ``cancellable`` adds its Cancel button. ``name`` is what errors and logs call
-        this work ("save investment").
+        this work ("save investment"). ``initiator``: who asked for a write (a panel), named on the
+        ``Changes`` it publishes.
         """
         name = name or getattr(work, "__qualname__", None) or f"task-{next(_counter)}"
         is_async = inspect.iscoroutine(work) or inspect.iscoroutinefunction(work)
@@ -160,7 +165,8 @@ class TaskRunner(QObject):
             call = (lambda: work(progress=progress)) if progress else work
             awaitable = self._in_lane(self._lane(lane), call)
 
-        handle.task = self._event_loop().create_task(self._guard(awaitable), name=name)
+        with acting_for(initiator):  # the task's context carries it to the write path
+            handle.task = self._event_loop().create_task(self._guard(awaitable), name=name)
         self._handles.add(handle)
         handle.task.add_done_callback(lambda task: self._finished(handle, task, on_success, on_failure))
         return handle
@@ -172,11 +178,7 @@ class TaskRunner(QObject):
         return await asyncio.wrap_future(lane.submit(call))
 
     def _lane(self, name: str) -> Lane:
-        if name not in LANE_SIZES:
-            raise ValueError(f"unknown lane {name!r}; known lanes: {', '.join(LANE_SIZES)}")
-        if name not in self._lanes:
-            self._lanes[name] = Lane(name, LANE_SIZES[name])
-        return self._lanes[name]
+        return self._lanes.get(name)
 
     def _event_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
@@ -212,7 +214,8 @@ class TaskRunner(QObject):
         try:
             if exc is None:
                 if on_success is not None:
-                    on_success(task.result())
+                    with doing(handle.name):
+                        on_success(task.result())
             elif on_failure is not None:
                 on_failure(exc)
             else:
@@ -220,40 +223,35 @@ class TaskRunner(QObject):
         except Exception as callback_error:  # a broken callback is shown, never swallowed
             self._on_error(callback_error, handle.name)
 
+    def report(self, exc: BaseException, name: str) -> None:
+        """Send an error to the window's one error display (logged with its traceback there)."""
+        self._on_error(exc, name)
+
     # ---- introspection and shutdown ------------------------------------------------------
 
     def running(self) -> list[TaskHandle]:
         return [h for h in self._handles if not h.done()]
 
     def lane_threads_alive(self) -> list[threading.Thread]:
-        return [t for lane in self._lanes.values() for t in lane.alive()]
+        return self._lanes.threads_alive()
 
     def cancel_all(self) -> None:
         for handle in list(self._handles):
             handle.cancel()
 
     async def shutdown(self, timeout: float = 3.0) -> bool:
-        """Cancel everything, then wait (at most ``timeout`` s, without blocking the loop) for the
-        tasks and lane threads to finish. ``True`` when everything stopped in time."""
+        """Cancel everything and wait (at most ``timeout`` s, without blocking the loop) for the
+        tasks to finish; ``True`` when they did. The lanes belong to the runtime, which stops
+        them after the services."""
         self._closing = True
         tasks = [h.task for h in self._handles if h.task is not None]
         self.cancel_all()
-        deadline = time.monotonic() + timeout
         if tasks:
-            await asyncio.wait(tasks, timeout=timeout)
-        for lane in self._lanes.values():
-            lane.stop()
-        while self.lane_threads_alive() and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
-        stuck = self.lane_threads_alive()
-        if stuck:
-            # Daemon threads: they cannot keep the process alive, but say which call hung.
-            log.warning("still running at shutdown: %s", ", ".join(t.name for t in stuck))
-        return not stuck
+            done, _ = await asyncio.wait(tasks, timeout=timeout)
+            return len(done) == len(tasks)
+        return True
 
     def shutdown_now(self) -> None:
-        """Last resort when the loop no longer runs: cancel and stop lanes without waiting."""
+        """Last resort when the loop no longer runs: cancel without waiting."""
         self._closing = True
         self.cancel_all()
-        for lane in self._lanes.values():
-            lane.stop()

@@ -61,8 +61,11 @@ class Stall:
 
 
 class StallWatchdog:
-    def __init__(self, loop: asyncio.AbstractEventLoop, threshold_ms: float, *, heartbeat_ms: float = 10.0) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, threshold_ms: float, *, heartbeat_ms: float = 10.0,
+                 level: int = logging.WARNING) -> None:
         self.loop = loop
+        #: WARNING when the manager asked for it (``FIDUS_STALL_MS``), INFO when only measuring.
+        self.level = level
         self.threshold = threshold_ms / 1000
         self.heartbeat = heartbeat_ms / 1000
         self.stalls: list[Stall] = []
@@ -71,8 +74,9 @@ class StallWatchdog:
         self._running = False
         self._thread: threading.Thread | None = None
         self._handle: asyncio.TimerHandle | None = None
-        self._sample: tuple[str, str] | None = None
+        self._sample: tuple[str, list[tuple[str, int, str]]] | None = None
         self._gcs: list[tuple[float, float, int]] = []  # (start, duration, generation)
+        self._to_log: list[tuple[float, str, list[tuple[str, int, str]], str]] = []
         self._gc_start: float | None = None
 
     @property
@@ -107,21 +111,21 @@ class StallWatchdog:
     def _beat(self) -> None:
         now = time.monotonic()
         late = now - self._last_beat - self.heartbeat
-        sample, self._sample = self._sample, None
+        sample, self._sample = self._sample, None  # type: ignore[assignment]
         if late > self.threshold:
             self._record(late, sample, now)
         self._last_beat = now
         if self._running and not self.loop.is_closed():
             self._handle = self.loop.call_later(self.heartbeat, self._beat)
 
-    def _record(self, late: float, sample: tuple[str, str] | None, now: float) -> None:
-        cause, stack = sample or ("", "")
+    def _record(self, late: float, sample: tuple[str, list[tuple[str, int, str]]] | None, now: float) -> None:
+        cause, frames = sample or ("", [])
         began = now - late
         gcs = [f"gen {g}, {d * 1000:.0f} ms" for start, d, g in self._gcs if start + d >= began and d > 0.005]
         self._gcs = [entry for entry in self._gcs if entry[0] > now - 5]
-        stall = Stall(late * 1000, cause, stack, ", ".join(gcs))
-        self.stalls.append(stall)
-        log.warning("event loop stalled %s\n%s", stall.describe(), stack)
+        # Formatted and written by the watcher thread: reading source lines and writing the log
+        # here would stall the loop a second time.
+        self._to_log.append((late * 1000, cause, frames, ", ".join(gcs)))
 
     # ---- the watcher thread ------------------------------------------------------------------
 
@@ -130,16 +134,34 @@ class StallWatchdog:
             time.sleep(min(0.005, self.heartbeat / 2))
             if self._sample is None and time.monotonic() - self._last_beat - self.heartbeat > self.threshold:
                 self._sample = self._take_sample()
+            while self._to_log:
+                ms, cause, frames, gcs = self._to_log.pop(0)
+                summary = [traceback.FrameSummary(name, line, function) for name, line, function in frames]
+                stack = "".join(traceback.format_list(summary))
+                stall = Stall(ms, cause, stack, gcs)
+                self.stalls.append(stall)
+                log.log(self.level, "event loop stalled %s\n%s", stall.describe(), stack)
 
-    def _take_sample(self) -> tuple[str, str]:
+    def _take_sample(self) -> tuple[str, list[tuple[str, int, str]]]:
+        """What runs on the loop's thread now: names only (no source lines are read here, the
+        loop is stalled and must not wait for us)."""
         cause = " > ".join(_action)
         if not cause:
             with contextlib.suppress(Exception):  # best effort: read while the loop is busy
                 task = asyncio.current_task(self.loop)
                 cause = f"task {task.get_name()}" if task is not None else ""
         frame = sys._current_frames().get(self._loop_thread or -1)
-        stack = "".join(traceback.format_stack(frame, limit=12)) if frame is not None else ""
-        return cause, stack
+        frames = []
+        while frame is not None and len(frames) < 12:
+            frames.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+            frame = frame.f_back
+        return cause, frames[::-1]
+
+    def drain(self, timeout: float = 1.0) -> None:
+        """Wait until every stall seen has been recorded (tests, the smoke's summary)."""
+        deadline = time.monotonic() + timeout
+        while self._to_log and time.monotonic() < deadline:
+            time.sleep(0.005)
 
     def _on_gc(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":

@@ -23,8 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..domain.values import read_datetime, utc_now
-from ..errors import FidusError
+from ..domain.funds import FundProduct
+from ..domain.investments import Investment
+from ..domain.people import Client
+from ..domain.redemptions import RedemptionQuote, redemption_quote
+from ..domain.schedules import PaymentKind, ScheduledPayment, payment_schedule
+from ..domain.values import ZERO, read_datetime, utc_now
+from ..errors import FidusError, StorageUnavailable
 from ..events import EventType
 from ..lanes import shared_lanes
 from ..portfolio import calendar as calendar_view
@@ -48,6 +53,25 @@ log = logging.getLogger(__name__)
 
 _WATCHED = ("investments", "activity", "clients", "products", "mt5_accounts")
 _ANY = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleLine:
+    payment: ScheduledPayment
+    #: ``paid``, ``overdue`` or ``due``.
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvestmentDetail:
+    """One investment as its record pane shows it: the stored record (to edit), its schedule
+    with each payment's state, and what it may redeem today."""
+
+    investment: Investment
+    product: FundProduct | None
+    schedule: tuple[ScheduleLine, ...]
+    quote: RedemptionQuote | None
+    pending: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +234,36 @@ class PortfolioService(Service):
         self.book, self.dashboard, self.error = book, dashboard, ""
         self._ready.set()
         self._context.events.publish(EventType.PORTFOLIO_UPDATED, PortfolioUpdate(book.version, changes, dashboard))
+
+    # ---- one investment ---------------------------------------------------------------------------
+
+    async def investment_detail(self, investment_id: str) -> InvestmentDetail:
+        store = self._context.store
+        if store is None:
+            raise StorageUnavailable("The fund database is not connected.")
+        investment = await store.investments.get(investment_id)
+        product = await store.products.find_one(investment.product)
+        book = self.book
+        paid = book.paid.get(investment_id, {}) if book else {}
+        as_of = book.as_of if book else self._today()
+        if product is None:
+            return InvestmentDetail(investment, None, (), None, investment_id in self.pending)
+        schedule = payment_schedule(investment, product)
+        kind_code = {PaymentKind.PRINCIPAL: 0, PaymentKind.INTEREST: 1}
+        lines = []
+        for p in schedule:
+            is_paid = (kind_code[p.kind], p.due.toordinal()) in paid
+            lines.append(ScheduleLine(p, "paid" if is_paid else "overdue" if p.due < as_of else "due"))
+        interest_paid = sum((line.payment.amount for line in lines
+                             if line.state == "paid" and line.payment.kind is PaymentKind.INTEREST), ZERO)
+        quote = redemption_quote(investment, product, as_of, interest_paid=interest_paid)
+        return InvestmentDetail(investment, product, tuple(lines), quote, investment_id in self.pending)
+
+    async def clients_for_new_investment(self) -> list[Client]:
+        store = self._context.store
+        if store is None:
+            raise StorageUnavailable("The fund database is not connected.")
+        return await store.clients.find()
 
     # ---- reading pages -----------------------------------------------------------------------------
 

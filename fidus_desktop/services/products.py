@@ -7,10 +7,14 @@ reading of the final payment is in force (reference §5.1, ``ScheduleReading``).
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..domain.funds import FundProduct, ScheduleReading
+from ..domain.investments import Investment
+from ..domain.schedules import PaymentKind, payment_schedule, total_interest
 from ..domain.values import utc_now
 from ..errors import StorageUnavailable, ValidationError
 from ..runtime.operations import Audit, Operation
@@ -23,6 +27,35 @@ READING_LABELS = {
     ScheduleReading.DOCUMENTED: "D - documented: principal alone at contract end",
     ScheduleReading.CASH_FLOW_CODE: "C - cash-flow code: one more period of interest at contract end",
 }
+
+@dataclass(frozen=True, slots=True)
+class ReadingPreview:
+    """What one investment would be paid under one reading of the final payment."""
+
+    reading: ScheduleReading
+    in_force: bool
+    interest_payments: int
+    total_interest: Decimal
+    contract_end: date
+    final_payment: Decimal
+
+
+def reading_previews(product: FundProduct, principal: Decimal, start: date) -> list[ReadingPreview]:
+    """Both readings' schedules of an investment of ``principal`` starting ``start``, side by side
+    (empty for a product that pays no fixed interest: both readings then return the principal alone)."""
+    if not product.payment_frequency.months:
+        return []
+    inv = Investment(investment_id="example", client_id="", product=product.code, principal=principal,
+                     start_date=datetime.combine(start, time(0), tzinfo=UTC))
+    previews = []
+    for reading in ScheduleReading:
+        schedule = payment_schedule(inv, product, reading)
+        end = schedule[-1].due
+        previews.append(ReadingPreview(
+            reading, reading is product.schedule_reading, sum(1 for p in schedule if p.kind is PaymentKind.INTEREST),
+            total_interest(schedule), end, sum((p.amount for p in schedule if p.due == end), Decimal(0))))
+    return previews
+
 
 _AUDITED = tuple(f.name for f in dataclasses.fields(FundProduct) if f.name not in ("raw", "revision", "code"))
 

@@ -12,7 +12,7 @@ import pytest
 
 from bridge_link.cached import CachedSource
 from bridge_link.errors import BridgeError, ErrorReason
-from bridge_link.factory import build_source
+from fidus_desktop.runtime.mt5_sources import build_source
 from bridge_link.failover import FailoverSource
 from bridge_link.server.cli import main
 from fidus_desktop.config import BridgeEndpoint, Mt5Settings

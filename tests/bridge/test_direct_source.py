@@ -13,7 +13,8 @@ from bridge_link.demo_terminal import DemoTerminal
 from bridge_link.direct import DirectSource
 from bridge_link.errors import BridgeError, ErrorReason
 from bridge_link.models import Timeframe
-from bridge_link.worker import LaneBoundModule, Mt5Lane
+from bridge_link.direct import LaneBoundModule
+from fidus_desktop.lanes import Lane
 
 
 class FakeMonotonic:
@@ -93,12 +94,13 @@ async def test_all_calls_run_on_one_worker_thread(source: DirectSource, terminal
              source.deals(88001002, now - timedelta(days=30), now),
              source.rates("EURUSD", Timeframe.H1, now - timedelta(days=2), now), source.health()]
     await asyncio.gather(*work, asyncio.to_thread(lambda: None))
-    assert terminal.threads_seen == {source._lane.thread_ident}
+    assert len(terminal.threads_seen) == 1  # one thread, and it is the MT5 lane's
+    assert source._lane.submit(threading.get_ident).result(timeout=5) in terminal.threads_seen
     assert threading.get_ident() not in terminal.threads_seen
 
 
 def test_the_lane_guard_refuses_other_threads(terminal) -> None:
-    lane = Mt5Lane("test")
+    lane = Lane("test")
     try:
         guarded = LaneBoundModule(terminal, lane)
         with pytest.raises(RuntimeError, match="outside the MT5 lane"):

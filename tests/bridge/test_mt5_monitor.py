@@ -83,8 +83,8 @@ async def test_status_names_the_bridge_and_follows_failover(health) -> None:
         assert health.get(ServiceName.MT5).source == "bridge vps-1"
         killed_at = utc_now()
         await asyncio.get_running_loop().run_in_executor(None, primary.stop)
-        monitor.start()
         for _ in range(100):
+            await monitor.poll_once()
             await asyncio.sleep(0.02)
             if seen[-1] == "bridge vps-2":
                 break
@@ -92,7 +92,6 @@ async def test_status_names_the_bridge_and_follows_failover(health) -> None:
         assert (status.state, status.source) == (ServiceState.ONLINE, "bridge vps-2")
         assert monitor.latest.source_since >= killed_at  # "since when" the secondary serves
     finally:
-        await monitor.stop()
         await group.close()
         secondary.stop()
 

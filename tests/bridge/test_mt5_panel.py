@@ -12,8 +12,11 @@ import shiboken6
 from tests.qt_loop import dispose_loop
 from fidus_desktop.app_context import AppContext
 from fidus_desktop.paths import AppPaths
+from fidus_desktop.events import EventType
 from fidus_desktop.services.health import ServiceName, ServiceState
+from fidus_desktop.services.mt5_monitor import Mt5MonitorService
 from fidus_desktop.storage.cache import LocalCache
+from ui.event_bridge import EventBridge
 from ui.mt5.panel import Mt5Panel
 from ui.tasks import TaskRunner
 
@@ -39,12 +42,15 @@ def env(qapp, tmp_path):
         mt5=dataclasses.replace(context.settings.mt5, source="demo", poll_seconds=0.1))
     context.cache = LocalCache(tmp_path / "cache.sqlite3")
     run_on(loop, context.cache.open())
+    service = context.services.add(Mt5MonitorService(context))
+    run_on(loop, context.services.start())
     errors: list = []
     tasks = TaskRunner(lambda exc, name: errors.append((exc, name)), loop=loop)
+    bridge = EventBridge(context.events)
     panels: list[Mt5Panel] = []
 
     def make_panel() -> Mt5Panel:
-        panel = Mt5Panel(context, tasks)
+        panel = Mt5Panel(context, tasks, bridge=bridge)
         panels.append(panel)
         panel.resize(1300, 800)
         panel.show()
@@ -59,7 +65,7 @@ def env(qapp, tmp_path):
         run_on(loop, asyncio.wait_for(poll(), timeout))
 
     try:
-        yield context, make_panel, wait
+        yield context, service, make_panel, wait
     finally:
         for panel in panels:  # as the window does on close: panels first, then the task runner
             panel.on_closing()
@@ -72,7 +78,7 @@ def env(qapp, tmp_path):
 
 
 def test_panel_shows_demo_accounts_then_stale_cache(env) -> None:
-    context, make_panel, wait = env
+    context, service, make_panel, wait = env
     panel = make_panel()
     wait(lambda: panel.accounts.rowCount() == 6)
     assert panel.source_label.text().startswith("MT5 source: demo terminal")
@@ -92,7 +98,7 @@ def test_panel_shows_demo_accounts_then_stale_cache(env) -> None:
     margin_level = panel.accounts.data(panel.accounts.index(target, 6))
     assert margin_level == "n/a"  # no margin in use: the terminal's 0.0 means "not applicable"
 
-    terminal = panel.source.inner._mt5._module  # the demo terminal behind the direct source
+    terminal = service.source.inner._mt5._module  # the demo terminal behind the direct source
     terminal.kill()
     wait(lambda: panel.stale_badge.isVisible(), timeout=20)
     assert context.health.get(ServiceName.MT5).state is ServiceState.STALE
@@ -101,15 +107,17 @@ def test_panel_shows_demo_accounts_then_stale_cache(env) -> None:
     assert panel.accounts_view.selectionModel().selectedRows()[0].row() == target  # selection kept
     terminal.revive()
     wait(lambda: not panel.stale_badge.isVisible(), timeout=20)
-    panel.on_closing()
-    wait(lambda: panel._poll.done() and panel.closing.done())
 
 
-def test_closing_stops_updates(env) -> None:
-    _context, make_panel, wait = env
+def test_monitoring_belongs_to_the_core_not_to_the_panel(env) -> None:
+    context, service, make_panel, wait = env
+    boards = []
+    context.events.subscribe(EventType.MT5_BOARD, boards.append)
+    wait(lambda: len(boards) >= 1)  # polling before any panel exists
     panel = make_panel()
     wait(lambda: panel.board is not None)
-    monitor = panel.monitor
     panel.on_closing()
-    assert not monitor._listeners
-    wait(lambda: panel._poll.done() and panel.closing.done())
+    panel.hide()
+    seen = len(boards)
+    wait(lambda: len(boards) >= seen + 2)  # still polling with the panel hidden and closing
+    assert context.health.get(ServiceName.MT5).state is ServiceState.ONLINE

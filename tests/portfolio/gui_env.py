@@ -16,6 +16,8 @@ from fidus_desktop.app_context import AppContext
 from fidus_desktop.paths import AppPaths
 from fidus_desktop.storage.sqlite import SqliteBackend
 from fidus_desktop.storage.store import FundStore
+from fidus_desktop.storage.cache import LocalCache
+from ui.event_bridge import EventBridge
 from ui.tasks import TaskRunner
 
 
@@ -24,6 +26,7 @@ class GuiEnv:
     loop: asyncio.AbstractEventLoop
     context: AppContext
     tasks: TaskRunner
+    bridge: EventBridge | None = None
     errors: list[tuple[BaseException, str]] = field(default_factory=list)
 
     @property
@@ -51,6 +54,9 @@ def gui(qapp, tmp_path) -> Iterator[GuiEnv]:
     env = GuiEnv(loop, context, None)  # type: ignore[arg-type]
     env.tasks = TaskRunner(lambda exc, name: env.errors.append((exc, name)), loop=loop)
     context.store = env.run(FundStore.open(SqliteBackend(tmp_path / "fund.sqlite3")))
+    context.cache = LocalCache(tmp_path / "cache.sqlite3")
+    env.run(context.cache.open())
+    env.bridge = EventBridge(context.events)
     try:
         yield env
     finally:

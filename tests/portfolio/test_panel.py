@@ -1,5 +1,5 @@
 """The Portfolio panel driven like the manager would: figures, dialogs that keep input on a failed
-save, mark paid, product edits and statement export, all through the task runner."""
+save, mark paid, product edits and statement export, all through the core's portfolio service."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from fidus_desktop.demo.fund import load_demo_fund
 from fidus_desktop.domain.funds import ScheduleReading
 from fidus_desktop.domain.people import KycStatus
 from fidus_desktop.domain.values import utc_now
-from fidus_desktop.events import EventType
+from fidus_desktop.portfolio.figures import compute_dashboard
+from fidus_desktop.portfolio.loader import load_book
 from fidus_desktop.services.payment_calendar import PaymentState
-from fidus_desktop.services.portfolio import compute_dashboard, load_portfolio
-from fidus_desktop.storage.query import Eq, Query
-from ui.portfolio.format import money
+from fidus_desktop.services.portfolio_service import PortfolioService
+from fidus_desktop.storage.query import Eq, In, Query
 from ui.portfolio.panel import PortfolioPanel
+from ui.widgets.format import money
 
 from .gui_env import gui  # noqa: F401
 
@@ -27,44 +28,64 @@ pytestmark = pytest.mark.gui
 @pytest.fixture
 def panel(gui, qtbot):
     gui.run(load_demo_fund(gui.store, seed=7, as_of=utc_now().date()))
-    widget = PortfolioPanel(gui.context, gui.tasks)
-    # what the main window's event bridge does for every panel
-    gui.context.events.subscribe(EventType.DATA_CHANGED, widget.on_changes)
+    service = gui.context.services.add(PortfolioService(gui.context))
+    gui.run(gui.context.services.start())
+    widget = PortfolioPanel(gui.context, gui.tasks, bridge=gui.bridge)
     qtbot.addWidget(widget)
     widget.resize(1400, 900)
     widget.show()
     widget.on_shown()
-    gui.wait(lambda: widget.view is not None)
+    gui.wait(lambda: service.book is not None)
+    gui.wait(lambda: widget.ready)
     return widget
 
 
 def show_tab(gui, panel, tab):
     """Switch tabs as the manager does: a tab is filled when first shown."""
     panel.tabs.setCurrentWidget(tab)
-    if tab is panel.calendar:
+    if tab in (panel.calendar, panel.investments):
         gui.wait(lambda: tab.model.rowCount() > 0)
 
 
-def test_panel_shows_the_same_figures_as_the_services(gui, panel):
-    expected = compute_dashboard(gui.run(load_portfolio(gui.store, utc_now().date())))
+def rows(model):
+    return [model.row(i) for i in range(model.rowCount())]
+
+
+def test_panel_shows_the_same_figures_as_the_service(gui, panel):
+    expected = compute_dashboard(gui.run(load_book(gui.store, utc_now().date())))
     assert panel.dashboard.kpis["aum"].value.text() == money(expected.aum)
     assert panel.dashboard.kpis["due_30"].value.text() == money(expected.due_30.amount)
     assert panel.dashboard.products.rowCount() == len(expected.products)
     assert panel.dashboard.products.item(0, 0).text().startswith("CORE")
     assert panel.investments.model.rowCount() == 0, "tabs not in sight are filled when shown"
     show_tab(gui, panel, panel.investments)
-    assert panel.investments.model.rowCount() == len(panel.view.data.active)  # status filter: active
+    book = panel.service.book
+    assert panel.investments.model.rowCount() == len(book.active_slots())  # status filter: active
     show_tab(gui, panel, panel.products)
     assert panel.products.model.rowCount() == 4
     assert "D - documented" in panel.products.model.data(panel.products.model.index(0, 11))
     assert len(panel.dashboard.cash_chart.interest.opts["height"]) == 12
 
 
+def test_only_the_rows_on_screen_are_formatted(gui, panel):
+    show_tab(gui, panel, panel.calendar)
+    calendar = panel.calendar
+    calendar.model.formatted = 0
+    calendar.states[PaymentState.PAID].setChecked(True)
+    calendar.last.setDate(calendar.last.date().addYears(2))
+    gui.wait(lambda: calendar.model.rowCount() > 150)
+    calendar.table.viewport().repaint()  # what the manager sees, after the new rows came in
+    visible = calendar.table.viewport().height() // calendar.table.verticalHeader().defaultSectionSize() + 2
+    assert 0 < calendar.model.formatted <= visible < calendar.model.rowCount()
+
+
 def test_new_investment_dialog_keeps_input_and_shows_the_reason(gui, panel):
     panel.new_investment()
+    gui.wait(lambda: panel._dialog is not None)
     dialog = panel._dialog
-    pending = next(c for c in panel.view.data.clients.values() if c.kyc_status is KycStatus.PENDING)
-    dialog.client.setCurrentIndex(dialog.client.findData(pending.client_id))
+    clients = gui.run(gui.store.clients.find())
+    pending = next(c for c in clients if c.kyc_status is KycStatus.PENDING)
+    dialog.client.setCurrentIndex(dialog._client_ids.index(pending.client_id))
     dialog.product.setCurrentIndex(dialog.product.findData("CORE"))
     dialog.amount.setText("5000")
     dialog.buttons.accepted.emit()
@@ -73,15 +94,16 @@ def test_new_investment_dialog_keeps_input_and_shows_the_reason(gui, panel):
     assert "not cleared AML/KYC" in dialog.error.text() and "at least 10,000.00" in dialog.error.text()
     assert dialog.amount.toolTip() == "FIDUS Core Fund takes at least 10,000.00."
 
-    cleared = next(c for c in panel.view.data.clients.values() if c.kyc_cleared)
-    dialog.client.setCurrentIndex(dialog.client.findData(cleared.client_id))
+    cleared = next(c for c in clients if c.kyc_cleared)
+    dialog.client.setCurrentIndex(dialog._client_ids.index(cleared.client_id))
     dialog.amount.setText("12,345.67")
-    before = len(panel.view.data.investments)
+    before = len(panel.service.book)
     dialog.buttons.accepted.emit()
     gui.wait(lambda: not dialog.isVisible())
-    gui.wait(lambda: len(panel.view.data.investments) == before + 1)
-    created = [i for i in panel.view.data.investments if i.principal == Decimal("12345.67")]
-    assert created and created[0].client_id == cleared.client_id
+    gui.wait(lambda: len(panel.service.book) == before + 1)  # the service took the change in
+    book = panel.service.book
+    created = [s for s in book.slots() if book.principals[s] == Decimal("12345.67")]
+    assert created and book.client_ids[created[0]] == cleared.client_id
 
 
 def test_mark_paid_from_the_calendar_records_and_refreshes(gui, panel):
@@ -89,46 +111,47 @@ def test_mark_paid_from_the_calendar_records_and_refreshes(gui, panel):
     panel.calendar.states[PaymentState.PAID].setChecked(True)
 
     def paid_records():
-        found = gui.run(gui.store.activity.find(Query(where=(Eq("activity_type", "interest_paid"),))))
-        found += gui.run(gui.store.activity.find(Query(where=(Eq("activity_type", "principal_paid"),))))
+        found = gui.run(gui.store.activity.find(Query(where=(In("activity_type", ("interest_paid", "principal_paid")),))))
         return {(e.investment_id, e.details["due_date"]): e for e in found}
 
     def paid_in_view():
-        return sum(1 for r in panel.calendar.model.rows() if r.state is PaymentState.PAID)
+        return sum(1 for r in rows(panel.calendar.model) if r.state is PaymentState.PAID)
 
     before = paid_records()  # the demo fund's history of payments already made
     assert before
     gui.wait(lambda: paid_in_view() == len(before))  # the "paid" filter shows that history
-    rows = [r for r in panel.calendar.model.rows() if r.state is not PaymentState.PAID][:2]
-    panel.mark_paid(rows)
+    chosen = [r for r in rows(panel.calendar.model) if r.state is not PaymentState.PAID][:2]
+    panel.mark_paid(chosen)
     dialog = panel._dialog
     dialog.reference.setText("batch 7")
     dialog.buttons.accepted.emit()
     gui.wait(lambda: not dialog.isVisible())
     after = paid_records()
     new = {key: e for key, e in after.items() if key not in before}
-    assert set(new) == {(r.investment_id, r.due.isoformat()) for r in rows}
+    assert set(new) == {(r.investment_id, r.due.isoformat()) for r in chosen}
     assert all(e.details["reference"] == "batch 7" for e in new.values())
     gui.wait(lambda: paid_in_view() == len(before) + 2)
+    [audit] = gui.run(gui.store.activity.find(Query(where=(Eq("activity_type", "payments_recorded"),))))
+    assert sorted(audit.details["payments"]) == sorted(e.log_id for e in new.values())
 
 
 def test_switching_a_products_reading_shows_which_is_in_force(gui, panel):
-    core = panel.view.data.products["CORE"]
+    core = panel.service.book.products["CORE"]
     panel.edit_product(core)
     dialog = panel._dialog
     dialog.reading.setCurrentIndex(dialog.reading.findData(ScheduleReading.CASH_FLOW_CODE))
     dialog.buttons.accepted.emit()
     gui.wait(lambda: not dialog.isVisible())
-    gui.wait(lambda: panel.view.data.products["CORE"].schedule_reading is ScheduleReading.CASH_FLOW_CODE)
+    gui.wait(lambda: panel.service.book.products["CORE"].schedule_reading is ScheduleReading.CASH_FLOW_CODE)
     show_tab(gui, panel, panel.products)
-    panel.products.table.selectRow(next(n for n, p in enumerate(panel.products.model.rows()) if p.code == "CORE"))
+    panel.products.table.selectRow(next(n for n, p in enumerate(rows(panel.products.model)) if p.code == "CORE"))
     text = panel.products.comparison.text()
     assert "<b>C</b> (in force): 13 interest payments, total 1,950.00" in text
     assert "<b>D</b> (not in force): 12 interest payments, total 1,800.00" in text
 
 
 def test_product_dialog_refuses_impossible_terms_and_keeps_them(gui, panel):
-    panel.edit_product(panel.view.data.products["CORE"])
+    panel.edit_product(panel.service.book.products["CORE"])
     dialog = panel._dialog
     dialog.payments.setValue(20)
     dialog.buttons.accepted.emit()
@@ -139,8 +162,9 @@ def test_product_dialog_refuses_impossible_terms_and_keeps_them(gui, panel):
 
 def test_statements_export_pdf_and_csv_for_every_client(gui, panel, tmp_path):
     show_tab(gui, panel, panel.statements)
-    ids = [panel.statements.client.itemData(i) for i in range(1, panel.statements.client.count())]
-    assert ids and "Client statement" in panel.statements.preview.toPlainText()
+    gui.wait(lambda: len(panel.statements._ids) > 1)
+    gui.wait(lambda: "Client statement" in panel.statements.preview.toPlainText())
+    ids = panel.statements.client_ids()
     first, last = date(2025, 1, 1), utc_now().date()
     panel.export_statements(ids, first, last, tmp_path / "statements", True, True)
     gui.wait(lambda: "file(s) written" in panel.statements.status.text(), timeout=60)
@@ -155,6 +179,27 @@ def test_calendar_filters_by_kind_and_product(gui, panel):
     calendar.product.setCurrentIndex(calendar.product.findData("BALANCE"))
     calendar.last.setDate(calendar.last.date().addYears(2))
     gui.wait(lambda: calendar.model.rowCount() > 0 and all(
-        r.kind.value == "principal" and r.product == "BALANCE" for r in calendar.model.rows()))
-    expected = {i.investment_id for i in panel.view.data.active if i.product == "BALANCE"}
-    assert {r.investment_id for r in calendar.model.rows()} == expected
+        r.kind.value == "principal" and r.product == "BALANCE" for r in rows(calendar.model)))
+    book = panel.service.book
+    expected = {book.ids[s] for s in book.active_slots() if book.code_of(int(s)) == "BALANCE"}
+    assert {r.investment_id for r in rows(calendar.model)} == expected
+
+
+def test_sorting_a_column_orders_like_a_plain_sort_and_is_stable(gui, panel):
+    show_tab(gui, panel, panel.investments)
+    view, model = panel.investments.table, panel.investments.model
+    principal = next(i for i, c in enumerate(model.columns) if c.title == "Principal")
+    before = [model.row(i).investment_id for i in range(model.rowCount())]
+    view.sortByColumn(principal, view.horizontalHeader().sortIndicatorOrder().DescendingOrder)
+    gui.wait(lambda: [model.row(i).investment_id for i in range(model.rowCount())] != before)
+    got = [model.row(i) for i in range(model.rowCount())]
+    # A stable descending sort by principal of the order the table had (client name, start):
+    expected = sorted(rows_in(before, panel), key=lambda r: -r.principal)
+    assert [r.investment_id for r in got] == [r.investment_id for r in expected]
+
+
+def rows_in(ids, panel):
+    from fidus_desktop.portfolio.holdings import row
+
+    book = panel.service.book
+    return [row(book, book.index[i]) for i in ids]

@@ -45,7 +45,7 @@ def make_window(qtbot, qloop):
         context = context or AppContext.create(AppPaths.default())
         window = MainWindow(context)
         windows.append(window)
-        window.open_fund(context.open_storage())
+        window.open_fund(context.start())
         window.show()
         if wait_open:
             qtbot.waitUntil(lambda: window.is_open, timeout=10000)

@@ -20,6 +20,7 @@ from fidus_desktop.config import Settings, StorageSettings
 from fidus_desktop.errors import UserCancelled, ValidationError
 from fidus_desktop.paths import AppPaths
 from fidus_desktop.services.changes import Changes, publish_changes
+from fidus_desktop.events import EventType
 from fidus_desktop.services.health import ServiceName, ServiceState
 from ui.command_palette import CommandPalette
 from ui.main_window import MainWindow
@@ -190,7 +191,7 @@ def test_command_palette_lists_and_triggers_actions(qtbot, make_window):
 def test_status_badge_follows_health_reported_from_a_worker_thread(qtbot, make_window):
     window = make_window()
     delivered_on = []
-    window.bridge.service_status_changed.connect(lambda _s: delivered_on.append(threading.current_thread()))
+    window.bridge.on(EventType.SERVICE_STATUS_CHANGED, lambda _s: delivered_on.append(threading.current_thread()))
 
     worker = threading.Thread(target=lambda: window.context.health.report(
         ServiceName.MT5, ServiceState.OFFLINE, "bridge VPS-2", "No answer within 3 s."))

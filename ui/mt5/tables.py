@@ -8,8 +8,8 @@ from bridge_link.models import Deal, Position
 from fidus_desktop.domain.values import utc_now
 from fidus_desktop.services.mt5_monitor import Mt5AccountView, describe_age
 
-from ..portfolio.format import local_moment, money
-from ..portfolio.table_model import Column, RowsModel
+from ..widgets.format import local_moment, money
+from ..widgets.table_model import Column, TableData, list_data
 
 DEAL_TYPES = {0: "Buy", 1: "Sell", 2: "Balance", 3: "Credit", 4: "Charge", 5: "Correction", 6: "Bonus",
               7: "Commission", 8: "Commission", 9: "Commission", 10: "Agent commission", 11: "Agent commission",
@@ -19,16 +19,16 @@ NEGATIVE = "#c0392b"
 STALE = "#8a6d3b"
 
 
-def _num(value: Decimal | None) -> Decimal:
-    return value if value is not None else Decimal("-Infinity")
-
-
 def _volume(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def _of(view: Mt5AccountView, name: str) -> Decimal | None:
+    return getattr(view.account, name) if view.account else None
+
+
 def margin_level(view: Mt5AccountView) -> str:
-    level = view.account.margin_level if view.account else None
+    level = _of(view, "margin_level")
     return "n/a" if level is None else f"{level:,.0f} %"
 
 
@@ -40,62 +40,79 @@ def freshness(view: Mt5AccountView) -> str:
     return "live"
 
 
-def accounts_model(parent=None) -> RowsModel[Mt5AccountView]:
-    def acc(name: str):
-        return lambda v: getattr(v.account, name) if v.account else None
+ACCOUNT_COLUMNS = (
+    Column("Login", lambda v: str(v.ref.login), sort="login"),
+    Column("Name", lambda v: v.ref.name or (v.account.name if v.account else ""), sort="name"),
+    Column("Fund", lambda v: v.ref.fund_type, sort="fund"),
+    Column("Balance", lambda v: money(_of(v, "balance")), sort="balance", numeric=True),
+    Column("Equity", lambda v: money(_of(v, "equity")), sort="equity", numeric=True),
+    Column("Floating P&L", lambda v: money(_of(v, "profit")), sort="profit", numeric=True),
+    Column("Margin level", margin_level, sort="margin_level", numeric=True,
+           tooltip="Equity / margin; n/a while no margin is in use"),
+    Column("Positions", lambda v: str(len(v.positions.positions)) if v.positions else "-", sort="positions",
+           numeric=True),
+    Column("Read at", lambda v: local_moment(v.account.fetched_at) if v.account else "", sort="read_at"),
+    Column("Data", freshness, sort="data"),
+)
 
-    columns = [
-        Column("Login", lambda v: str(v.ref.login), key=lambda v: v.ref.login),
-        Column("Name", lambda v: v.ref.name or (v.account.name if v.account else "")),
-        Column("Fund", lambda v: v.ref.fund_type),
-        Column("Balance", lambda v: money(acc("balance")(v)), key=lambda v: _num(acc("balance")(v)), numeric=True),
-        Column("Equity", lambda v: money(acc("equity")(v)), key=lambda v: _num(acc("equity")(v)), numeric=True),
-        Column("Floating P&L", lambda v: money(acc("profit")(v)), key=lambda v: _num(acc("profit")(v)), numeric=True),
-        Column("Margin level", margin_level, key=lambda v: _num(acc("margin_level")(v)), numeric=True,
-               tooltip="Equity / margin; n/a while no margin is in use"),
-        Column("Positions", lambda v: str(len(v.positions.positions)) if v.positions else "-",
-               key=lambda v: len(v.positions.positions) if v.positions else -1, numeric=True),
-        Column("Read at", lambda v: local_moment(v.account.fetched_at) if v.account else ""),
-        Column("Data", freshness),
-    ]
 
+def accounts_data(views: tuple[Mt5AccountView, ...]) -> TableData:
     def tint(view: Mt5AccountView) -> str | None:
         if view.account is None:
             return NEGATIVE
         return STALE if view.stale else None
 
-    return RowsModel(columns, parent, tint=tint)
+    return list_data(views, {
+        "login": lambda v: v.ref.login, "name": lambda v: v.ref.name or (v.account.name if v.account else ""),
+        "fund": lambda v: v.ref.fund_type, "balance": lambda v: _of(v, "balance"),
+        "equity": lambda v: _of(v, "equity"), "profit": lambda v: _of(v, "profit"),
+        "margin_level": lambda v: _of(v, "margin_level"),
+        "positions": lambda v: len(v.positions.positions) if v.positions else -1,
+        "read_at": lambda v: v.account.fetched_at if v.account else None, "data": freshness}, tint=tint)
 
 
-def positions_model(parent=None) -> RowsModel[Position]:
-    columns = [
-        Column("Ticket", lambda p: str(p.ticket), key=lambda p: p.ticket),
-        Column("Symbol", lambda p: p.symbol),
-        Column("Side", lambda p: "Buy" if p.is_buy else "Sell"),
-        Column("Volume", lambda p: _volume(p.volume), key=lambda p: p.volume, numeric=True),
-        Column("Open price", lambda p: f"{p.price_open:f}", key=lambda p: p.price_open, numeric=True),
-        Column("Current", lambda p: f"{p.price_current:f}", key=lambda p: p.price_current, numeric=True),
-        Column("Swap", lambda p: money(p.swap), key=lambda p: p.swap, numeric=True),
-        Column("Profit", lambda p: money(p.profit), key=lambda p: p.profit, numeric=True),
-        Column("Opened", lambda p: local_moment(p.time), key=lambda p: p.time),
-    ]
-    return RowsModel(columns, parent, tint=lambda p: NEGATIVE if p.profit + p.swap < 0 else None)
+POSITION_COLUMNS = (
+    Column("Ticket", lambda p: str(p.ticket), sort="ticket"),
+    Column("Symbol", lambda p: p.symbol, sort="symbol"),
+    Column("Side", lambda p: "Buy" if p.is_buy else "Sell", sort="side"),
+    Column("Volume", lambda p: _volume(p.volume), sort="volume", numeric=True),
+    Column("Open price", lambda p: f"{p.price_open:f}", sort="price_open", numeric=True),
+    Column("Current", lambda p: f"{p.price_current:f}", sort="price_current", numeric=True),
+    Column("Swap", lambda p: money(p.swap), sort="swap", numeric=True),
+    Column("Profit", lambda p: money(p.profit), sort="profit", numeric=True),
+    Column("Opened", lambda p: local_moment(p.time), sort="time"),
+)
 
 
-def deals_model(parent=None) -> RowsModel[Deal]:
-    columns = [
-        Column("Time", lambda d: local_moment(d.time), key=lambda d: (d.time, d.ticket)),
-        Column("Ticket", lambda d: str(d.ticket), key=lambda d: d.ticket),
-        Column("Type", lambda d: DEAL_TYPES.get(d.type, str(d.type))),
-        Column("Entry", lambda d: "" if d.type == 2 else ENTRIES.get(d.entry, str(d.entry))),
-        Column("Symbol", lambda d: d.symbol),
-        Column("Volume", lambda d: _volume(d.volume) if d.volume else "", key=lambda d: d.volume, numeric=True),
-        Column("Price", lambda d: f"{d.price:f}" if d.price else "", key=lambda d: d.price, numeric=True),
-        Column("Profit", lambda d: money(d.profit), key=lambda d: d.profit, numeric=True),
-        Column("Costs", lambda d: money(d.commission + d.swap + d.fee), key=lambda d: d.commission + d.swap + d.fee,
-               numeric=True, tooltip="Commission + swap + fee"),
-        Column("Amount", lambda d: money(d.amount), key=lambda d: d.amount, numeric=True,
-               tooltip="What the deal added to the balance"),
-        Column("Comment", lambda d: d.comment),
-    ]
-    return RowsModel(columns, parent, tint=lambda d: NEGATIVE if d.amount < 0 else None)
+def positions_data(positions: tuple[Position, ...]) -> TableData:
+    return list_data(positions, {
+        "ticket": lambda p: p.ticket, "symbol": lambda p: p.symbol, "side": lambda p: "Buy" if p.is_buy else "Sell",
+        "volume": lambda p: p.volume, "price_open": lambda p: p.price_open,
+        "price_current": lambda p: p.price_current, "swap": lambda p: p.swap, "profit": lambda p: p.profit,
+        "time": lambda p: p.time}, tint=lambda p: NEGATIVE if p.profit + p.swap < 0 else None)
+
+
+DEAL_COLUMNS = (
+    Column("Time", lambda d: local_moment(d.time), sort="time"),
+    Column("Ticket", lambda d: str(d.ticket), sort="ticket"),
+    Column("Type", lambda d: DEAL_TYPES.get(d.type, str(d.type)), sort="type"),
+    Column("Entry", lambda d: "" if d.type == 2 else ENTRIES.get(d.entry, str(d.entry)), sort="entry"),
+    Column("Symbol", lambda d: d.symbol, sort="symbol"),
+    Column("Volume", lambda d: _volume(d.volume) if d.volume else "", sort="volume", numeric=True),
+    Column("Price", lambda d: f"{d.price:f}" if d.price else "", sort="price", numeric=True),
+    Column("Profit", lambda d: money(d.profit), sort="profit", numeric=True),
+    Column("Costs", lambda d: money(d.commission + d.swap + d.fee), sort="costs", numeric=True,
+           tooltip="Commission + swap + fee"),
+    Column("Amount", lambda d: money(d.amount), sort="amount", numeric=True, tooltip="What the deal added to the balance"),
+    Column("Comment", lambda d: d.comment, sort="comment"),
+)
+
+
+def deals_data(deals: tuple[Deal, ...]) -> TableData:
+    return list_data(deals, {
+        # Same second: the ticket orders them, as the terminal does.
+        "time": lambda d: (d.time, d.ticket), "ticket": lambda d: d.ticket,
+        "type": lambda d: DEAL_TYPES.get(d.type, str(d.type)), "entry": lambda d: d.entry, "symbol": lambda d: d.symbol,
+        "volume": lambda d: d.volume, "price": lambda d: d.price, "profit": lambda d: d.profit,
+        "costs": lambda d: d.commission + d.swap + d.fee, "amount": lambda d: d.amount, "comment": lambda d: d.comment},
+        tint=lambda d: NEGATIVE if d.amount < 0 else None)

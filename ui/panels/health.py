@@ -1,13 +1,17 @@
-"""The Health panel: every outside service's state, live, plus what waits in the local outbox."""
+"""The Health panel: every outside service's state, live; the changes waiting in the outbox (with
+retry and discard for the ones that need the manager); records left out of the figures."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget,
+                               QListWidgetItem, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from fidus_desktop.events import EventType
+from fidus_desktop.runtime.outbox import OutboxService, OutboxState
 from fidus_desktop.services.health import ServiceName, ServiceState, ServiceStatus
+from fidus_desktop.services.portfolio_service import PortfolioService
 
 from ..status_badges import SERVICE_LABELS, STATE_LABELS, local_time
 from .base import Panel
@@ -16,8 +20,6 @@ from .base import Panel
 STATE_COLOURS = {ServiceState.ONLINE: "#1e7b45", ServiceState.STALE: "#a4660f", ServiceState.OFFLINE: "#b42318",
                  ServiceState.CONNECTING: "#2456a6"}
 COLUMNS = ("Service", "State", "Source", "Detail", "Since")
-#: The outbox changes without events (the sync worker drains it); a slow poll while visible.
-OUTBOX_POLL_MS = 5000
 
 
 class HealthPanel(Panel):
@@ -25,8 +27,9 @@ class HealthPanel(Panel):
     TITLE = "Health"
     SHORTCUT = "Ctrl+5"
 
-    def __init__(self, context, tasks, parent: QWidget | None = None) -> None:
-        super().__init__(context, tasks, parent)
+    def __init__(self, context, tasks, parent: QWidget | None = None, *, bridge=None) -> None:
+        super().__init__(context, tasks, parent, bridge=bridge)
+        self.outbox = context.service(OutboxService)
         self._rows = {name: row for row, name in enumerate(ServiceName)}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
@@ -63,13 +66,33 @@ class HealthPanel(Panel):
         buttons.addWidget(self.reconnect_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+
+        held = QLabel("Changes that could not be saved (they wait for you):", self)
+        layout.addWidget(held)
+        self.held = QListWidget(self)
+        self.held.setMaximumHeight(120)
+        layout.addWidget(self.held)
+        held_buttons = QHBoxLayout()
+        self.retry_button = QPushButton("Try again", self)
+        self.discard_button = QPushButton("Discard…", self)
+        self.retry_button.clicked.connect(self.retry_held)
+        self.discard_button.clicked.connect(self.discard_held)
+        held_buttons.addWidget(self.retry_button)
+        held_buttons.addWidget(self.discard_button)
+        held_buttons.addStretch(1)
+        layout.addLayout(held_buttons)
+        layout.addWidget(QLabel("Records left out of the figures (the app cannot trust them):", self))
+        self.problems = QListWidget(self)
+        self.problems.setMaximumHeight(140)
+        layout.addWidget(self.problems)
         layout.addStretch(1)
 
-        self._poll = QTimer(self)
-        self._poll.setInterval(OUTBOX_POLL_MS)
-        self._poll.timeout.connect(self.refresh_outbox)
         for status in context.health.all():
             self.on_status(status)
+        if bridge is not None:
+            bridge.on(EventType.OUTBOX_CHANGED, self.show_outbox)
+            bridge.on(EventType.PORTFOLIO_UPDATED, lambda _update: self.invalidate("problems"), owner=self)
+        self.show_outbox(self.outbox.state if self.outbox is not None else None)
 
     # ---- live state ---------------------------------------------------------------------
 
@@ -100,30 +123,59 @@ class HealthPanel(Panel):
         item = self.table.item(self._rows[service], 1)
         return item.text() if item else ""
 
-    def on_shown(self) -> None:
-        self.refresh_outbox()
-        self._poll.start()
+    def refresh(self, why: set[str]) -> None:
+        service = self.context.service(PortfolioService)
+        problems = service.problems if service is not None else []
+        self.problems.clear()
+        for p in problems[:500]:
+            self.problems.addItem(f"{p.collection} {p.key}: {p.field}: {p.reason}")
+        if not problems:
+            self.problems.addItem("None.")
 
-    def hideEvent(self, event) -> None:  # noqa: N802 (Qt naming)
-        self._poll.stop()  # no polling for a panel nobody looks at
-        super().hideEvent(event)
-
-    def on_closing(self) -> None:
-        self._poll.stop()
-
-    def refresh_outbox(self) -> None:
-        cache = self.context.cache
-        if cache is None:
-            self.outbox_label.setText("local cache not available")
+    def show_outbox(self, state: OutboxState | None) -> None:
+        if self.context.cache is None:
+            self.outbox_label.setText("local cache not available: changes made offline cannot be kept")
             return
-        self.tasks.run(cache.pending_count(), on_success=self._show_outbox, name="count outbox")
+        state = state or OutboxState()
+        self.outbox_label.setText("none" if not state.total else state.describe())
+        self.held.clear()
+        for item in state.held:
+            entry = QListWidgetItem(f"{item.summary}: {item.reason}")
+            entry.setData(Qt.ItemDataRole.UserRole, item.item_id)
+            self.held.addItem(entry)
+        self.retry_button.setEnabled(bool(state.held))
+        self.discard_button.setEnabled(bool(state.held))
 
-    def _show_outbox(self, count: int) -> None:
-        self.outbox_label.setText("none" if count == 0 else f"{count} change{'s' if count != 1 else ''}")
+    def _held_id(self) -> int | None:
+        item = self.held.currentItem() or (self.held.item(0) if self.held.count() else None)
+        return None if item is None else int(item.data(Qt.ItemDataRole.UserRole))
+
+    def retry_held(self) -> None:
+        item_id = self._held_id()
+        if item_id is not None and self.outbox is not None:
+            self.tasks.run(self.outbox.retry(item_id), name="retry a held change")
+
+    def discard_held(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        item_id = self._held_id()
+        if item_id is None or self.outbox is None:
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "Discard this change?",
+                          "The change will never be saved to the database. Discard it?",
+                          QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel, self)
+        outbox = self.outbox
+
+        def answered(button: int) -> None:
+            if button == QMessageBox.StandardButton.Discard:
+                self.tasks.run(outbox.discard(item_id), name="discard a held change")
+
+        box.finished.connect(answered)
+        box.open()  # not exec(): the loop keeps running while the manager decides
 
     def reconnect(self) -> None:
         self.reconnect_button.setEnabled(False)
         self.tasks.run(self.context.reconnect(), name="reconnect database")
 
     def actions(self) -> list[tuple[str, object]]:
-        return [("Reconnect database", self.reconnect), ("Refresh outbox count", self.refresh_outbox)]
+        return [("Reconnect database", self.reconnect)]

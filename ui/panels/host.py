@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
+from fidus_desktop.runtime.watchdog import doing
 from fidus_desktop.services.health import ServiceName
 
 from ..status_badges import STATE_LABELS
@@ -19,6 +20,7 @@ from .registry import PanelEntry
 if TYPE_CHECKING:
     from fidus_desktop.app_context import AppContext
 
+    from ..event_bridge import EventBridge
     from ..tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -26,10 +28,11 @@ log = logging.getLogger(__name__)
 
 class PanelSlot(QStackedWidget):
     def __init__(self, entry: PanelEntry, tasks: TaskRunner, on_error: Callable[[BaseException, str], None],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, bridge: EventBridge | None = None) -> None:
         super().__init__(parent)
         self.entry = entry
         self.tasks = tasks
+        self.bridge = bridge
         self._on_error = on_error
         self.context: AppContext | None = None
         self.panel: Panel | None = None
@@ -54,7 +57,8 @@ class PanelSlot(QStackedWidget):
             if missing:
                 self._show_unavailable(missing)
                 return
-            panel = cls(self.context, self.tasks, self)
+            with doing(f"open the {self.entry.title} panel"):
+                panel = cls(self.context, self.tasks, self, bridge=self.bridge)
         except Exception as exc:  # a broken panel must not take the window down with it
             self.failed = exc
             self.notice.set_content(self.entry.title, f"The {self.entry.title} panel could not be opened.",

@@ -24,8 +24,8 @@ class SummaryPlaceholder(Panel):
     WATCHES: ClassVar[tuple[str, ...]] = ()
     REQUIRES = ("store",)
 
-    def __init__(self, context, tasks, parent: QWidget | None = None) -> None:
-        super().__init__(context, tasks, parent)
+    def __init__(self, context, tasks, parent: QWidget | None = None, *, bridge=None) -> None:
+        super().__init__(context, tasks, parent, bridge=bridge)
         self.empty = EmptyState(self.TITLE, self.DESCRIPTION, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -75,8 +75,8 @@ class WorkspacePlaceholder(Panel):
     TITLE = "Workspace"
     SHORTCUT = "Ctrl+4"
 
-    def __init__(self, context, tasks, parent: QWidget | None = None) -> None:
-        super().__init__(context, tasks, parent)
+    def __init__(self, context, tasks, parent: QWidget | None = None, *, bridge=None) -> None:
+        super().__init__(context, tasks, parent, bridge=bridge)
         self.empty = EmptyState(self.TITLE, "Gmail, Calendar and Drive of the fund's Google account, linked "
                                 "to clients and prospects, will be here.", self)
         layout = QVBoxLayout(self)

@@ -1,10 +1,11 @@
 """The panels of the main window, in navigation order.
 
 Each entry names its class as ``"module:Class"`` and is imported only when the panel is first
-shown: the MT5 panel pulls in pyqtgraph and numpy (about a second), which must not delay the
-first paint. To put a real panel in place of a placeholder, change its ``target`` (one line):
+needed: panels pull in pyqtgraph and numpy (about a second), which must not delay the first
+paint (the last-used panel's module is imported in the ``io`` lane while the fund opens, see
+``ui/app.py``). To put a real panel in place of a placeholder, change its ``target`` (one line):
 
-    PanelEntry("mt5", "MT5", "Ctrl+3", "ui.mt5.panel:Mt5Panel", "mt5", starts_at_launch=True),
+    PanelEntry("crm", "CRM", "Ctrl+1", "ui.crm.panel:CrmPanel", "crm"),
 
 The class's ``NAME`` must equal the entry's name (checked when it is loaded).
 """
@@ -27,9 +28,6 @@ class PanelEntry:
     target: str
     #: Base name of the SVG in ``resources/icons``.
     icon: str
-    #: Built as soon as the fund is open, not on first show: its background work (MT5
-    #: monitoring) feeds the status bar whichever panel the manager looks at.
-    starts_at_launch: bool = False
 
     def load(self) -> type[Panel]:
         module_name, _, class_name = self.target.partition(":")
@@ -42,11 +40,8 @@ class PanelEntry:
 PANELS: tuple[PanelEntry, ...] = (
     PanelEntry("crm", "CRM", "Ctrl+1", "ui.panels.placeholders:CrmPlaceholder", "crm"),
     PanelEntry("portfolio", "Portfolio", "Ctrl+2", "ui.portfolio.panel:PortfolioPanel", "portfolio"),
-    PanelEntry("mt5", "MT5", "Ctrl+3", "ui.mt5.panel:Mt5Panel", "mt5", starts_at_launch=True),
+    PanelEntry("mt5", "MT5", "Ctrl+3", "ui.mt5.panel:Mt5Panel", "mt5"),
     PanelEntry("workspace", "Workspace", "Ctrl+4", "ui.panels.placeholders:WorkspacePlaceholder", "workspace"),
     PanelEntry("health", "Health", "Ctrl+5", "ui.panels.health:HealthPanel", "health"),
 )
 
-
-def entry_named(name: str) -> PanelEntry | None:
-    return next((e for e in PANELS if e.name == name), None)

@@ -1,38 +1,67 @@
 """The Payment calendar tab: every interest payment and principal return, filtered, marked paid
-and exported. Filtering runs in the panel's cpu lane (``filter_changed``); this view only draws."""
+and exported. The portfolio service selects the payments (``filter_changed``); this view only
+draws the rows on screen of that selection."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout,
-                               QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QVBoxLayout, QWidget)
 
 from fidus_desktop.domain.schedules import PaymentKind
 from fidus_desktop.domain.values import ZERO
+from fidus_desktop.portfolio.calendar import CalendarSelection, name_ranks
 from fidus_desktop.services.payment_calendar import CalendarFilter, CalendarRow, PaymentState
 
-from .form_dialog import FormDialog
-from .format import day, from_qdate, money, to_qdate
-from .table_model import Column, RowsModel
+from ..widgets.form_dialog import FormDialog
+from ..widgets.format import day, from_qdate, money, to_qdate
+from ..widgets.table_model import Column, KeyedTableModel, TableData, selected_positions, table_view
 
 #: Typing in the search box refilters once the manager pauses.
 FILTER_DELAY_MS = 250
 DEFAULT_DAYS_AHEAD = 90
 
-COLUMNS: tuple[Column[CalendarRow], ...] = (
-    Column("Due", lambda r: day(r.due)),
-    Column("Client", lambda r: r.client_name),
-    Column("Product", lambda r: r.product),
-    Column("Payment", lambda r: r.label, key=lambda r: (r.number == 0, r.number)),
-    Column("Amount", lambda r: money(r.amount), key=lambda r: r.amount, numeric=True),
-    Column("State", lambda r: r.state.value),
-    Column("Paid on", lambda r: day(r.paid_on)),
-    Column("Investment id", lambda r: r.investment_id),
+COLUMNS: tuple[Column, ...] = (
+    Column("Due", lambda r: day(r.due), sort="due"),
+    Column("Client", lambda r: r.client_name, sort="client"),
+    Column("Product", lambda r: r.product, sort="product"),
+    Column("Payment", lambda r: r.label, sort="payment"),
+    Column("Amount", lambda r: money(r.amount), sort="amount", numeric=True),
+    Column("State", lambda r: r.state.value, sort="state"),
+    Column("Paid on", lambda r: day(r.paid_on), sort="paid_on"),
+    Column("Investment id", lambda r: r.investment_id, sort="investment_id"),
 )
 STATE_COLORS = {PaymentState.OVERDUE: "#B00020", PaymentState.PAID: "#2E7D32"}
+
+
+def selection_sort_key(selection: CalendarSelection, column: str, keys: np.ndarray) -> np.ndarray:
+    """Sort keys of the selection's rows ``keys`` (positions in it), from its arrays."""
+    book = selection.book
+    if column == "due":
+        return selection.due[keys]
+    if column == "amount":
+        return selection.amount[keys]
+    if column == "client":
+        return name_ranks(book)[selection.slots[keys]]
+    if column == "investment_id":
+        from fidus_desktop.portfolio.calendar import id_ranks
+
+        return id_ranks(book)[selection.slots[keys]]
+    if column == "product":
+        return book.product[selection.slots[keys]]
+    if column == "payment":  # interest #1, #2 ... then the principal
+        numbers = selection.numbers[keys].astype(np.int64)
+        return np.where(numbers == 0, 10_000, numbers)
+    if column == "state":
+        return selection.state[keys]
+    rows = [selection.row(int(k)) for k in keys]  # paid on: only paid rows have one
+    return np.array([r.paid_on.toordinal() if r.paid_on else 0 for r in rows], dtype=np.int64)
 
 
 def _date_edit(parent: QWidget) -> QDateEdit:
@@ -70,7 +99,7 @@ class CalendarView(QWidget):
     mark_paid_requested = Signal(object)
     export_requested = Signal(object, object)  # rows, path
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, tasks: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
@@ -101,14 +130,9 @@ class CalendarView(QWidget):
         bar.addWidget(self.search, 1)
         layout.addLayout(bar)
 
-        self.model: RowsModel[CalendarRow] = RowsModel(COLUMNS, self, tint=lambda r: STATE_COLORS.get(r.state))
-        self.table = QTableView(self)
-        self.model.attach(self.table)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.selection: CalendarSelection | None = None
+        self.model = KeyedTableModel(COLUMNS, tasks, self)
+        self.table = table_view(self, self.model, multi=True)
         layout.addWidget(self.table, 1)
 
         bottom = QHBoxLayout()
@@ -164,19 +188,21 @@ class CalendarView(QWidget):
             kind=PaymentKind(self.kind.currentData()) if self.kind.currentData() else None, text=self.search.text(),
             states=frozenset(s for s, box in self.states.items() if box.isChecked()))
 
-    def show_rows(self, rows: Sequence[CalendarRow]) -> None:
-        self.model.set_rows(rows)
-        due = sum((r.amount for r in rows if r.state is not PaymentState.PAID), ZERO)
-        overdue = sum(1 for r in rows if r.state is PaymentState.OVERDUE)
-        self.summary.setText(f"{len(rows)} payments shown; still to pay {money(due)}"
-                             + (f"; {overdue} overdue" if overdue else ""))
-        self.export_button.setEnabled(bool(rows))
+    def show_selection(self, selection: CalendarSelection) -> None:
+        self.selection = selection
+        self.model.set_data(TableData(np.arange(len(selection), dtype=np.int64), lambda i: selection.row(int(i)),
+                                      lambda column, keys: selection_sort_key(selection, column, keys),
+                                      lambda r: STATE_COLORS.get(r.state)))
+        overdue = selection.count(PaymentState.OVERDUE)
+        self.summary.setText(f"{len(selection):,} payments shown; still to pay {money(selection.still_to_pay())}"
+                             + (f"; {overdue:,} overdue" if overdue else ""))
+        self.export_button.setEnabled(len(selection) > 0)
         self._selection_changed()
 
     # ---- actions ----------------------------------------------------------------------------
 
     def selected_rows(self) -> list[CalendarRow]:
-        return [self.model.row(i.row()) for i in self.table.selectionModel().selectedRows()]
+        return [self.model.row(i) for i in selected_positions(self.table)]
 
     def _selection_changed(self, *_: object) -> None:
         unpaid = [r for r in self.selected_rows() if r.state is not PaymentState.PAID]
@@ -188,7 +214,14 @@ class CalendarView(QWidget):
             self.mark_paid_requested.emit(rows)
 
     def _choose_export_file(self) -> None:
-        rows = self.model.rows()
+        selection = self.selection
+        if selection is None:
+            return
+        keys = self.model.keys.copy()
+
+        def rows() -> list[CalendarRow]:  # in the order shown, built in the io lane
+            return [selection.row(int(k)) for k in keys]
+
         dialog = QFileDialog(self, "Export payment calendar", "payment_calendar.csv", "CSV files (*.csv)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("csv")

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHeaderVi
 from fidus_desktop.services.portfolio import Dashboard, DueTotal
 
 from .charts import AumHistoryChart, CashFlowChart, RevenueChart
-from .format import money, signed_money
+from ..widgets.format import money, signed_money
 
 PRODUCT_COLUMNS = ("Product", "Reading", "Investments", "Clients", "AUM", "Principal owed",
                    "Interest accrued", "MT5 equity", "Fund revenue")

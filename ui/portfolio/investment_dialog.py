@@ -6,16 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 
+from PySide6.QtCore import QStringListModel
 from PySide6.QtWidgets import QComboBox, QDateEdit, QLabel, QLineEdit, QWidget
 
+from fidus_desktop.collation import collation_key
 from fidus_desktop.domain.funds import FundProduct
 from fidus_desktop.domain.investments import Investment, InvestmentStatus
 from fidus_desktop.domain.people import Client
 from fidus_desktop.errors import ValidationError
 from fidus_desktop.services.investments import InvestmentDraft, parse_amount
 
-from .form_dialog import FormDialog
-from .format import from_qdate, money, percent, to_qdate
+from ..widgets.form_dialog import FormDialog
+from ..widgets.format import from_qdate, money, percent, to_qdate
 
 NEW_STATUSES = (InvestmentStatus.ACTIVE, InvestmentStatus.PENDING_MT5_VALIDATION, InvestmentStatus.INCUBATION)
 
@@ -49,9 +51,12 @@ class InvestmentDialog(FormDialog):
         self.investment = investment
         self.products = {p.code: p for p in products if not p.internal}
         self.client = QComboBox(self)
-        for c in sorted(clients, key=lambda c: c.name.lower()):
-            note = "" if c.kyc_cleared else f" (KYC {c.kyc_status.value})"
-            self.client.addItem(f"{c.name}{note}", c.client_id)
+        # One string list for the combo: a fund's thousands of clients fill it in one call.
+        ordered = sorted(clients, key=lambda c: collation_key(c.name))
+        self._client_ids = [c.client_id for c in ordered]
+        self._client_names = QStringListModel([f"{c.name}" + ("" if c.kyc_cleared else f" (KYC {c.kyc_status.value})")
+                                               for c in ordered], self)
+        self.client.setModel(self._client_names)
         self.product = QComboBox(self)
         for p in self.products.values():
             state = "open" if p.open_to_new_money else "closed"
@@ -88,8 +93,15 @@ class InvestmentDialog(FormDialog):
         self.product.currentIndexChanged.connect(self._product_changed)
         self._product_changed()
 
+    def client_id(self) -> str:
+        index = self.client.currentIndex()
+        return self._client_ids[index] if 0 <= index < len(self._client_ids) else ""
+
     def _load(self, inv: Investment) -> None:
-        self.client.setCurrentIndex(max(0, self.client.findData(inv.client_id)))
+        if inv.client_id not in self._client_ids:
+            self._client_ids.append(inv.client_id)
+            self._client_names.setStringList([*self._client_names.stringList(), inv.client_name or inv.client_id])
+        self.client.setCurrentIndex(self._client_ids.index(inv.client_id))
         self.client.setEnabled(False)
         self.product.setCurrentIndex(max(0, self.product.findData(inv.product)))
         self.product.setEnabled(False)
@@ -110,7 +122,7 @@ class InvestmentDialog(FormDialog):
         accounts = _accounts(self.accounts.text())
         start = from_qdate(self.start.date())
         if self.investment is None:
-            return InvestmentDraft(client_id=self.client.currentData() or "", product=self.product.currentData() or "",
+            return InvestmentDraft(client_id=self.client_id(), product=self.product.currentData() or "",
                                    principal=self.amount.text(), start_date=start, status=InvestmentStatus(self.status.currentData()),
                                    interest_rate=rate, salesperson_id=self.salesperson.text().strip(),
                                    mt5_accounts=accounts)

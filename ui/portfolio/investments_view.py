@@ -1,121 +1,78 @@
-"""The Investments tab: every investment, filtered by client, product and status, with the
-selected one's payment schedule and what it may redeem today."""
+"""The Investments tab: every investment, filtered by product, status and a search, with the
+selected one's payment schedule and what it may redeem today (both worked out by the portfolio
+service; this view only draws)."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
-from datetime import date
-from decimal import Decimal
-from typing import NamedTuple
+from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QSplitter, QTableView, QVBoxLayout, QWidget)
+import numpy as np
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from fidus_desktop.domain.investments import Investment, InvestmentStatus
-from fidus_desktop.domain.redemptions import redemption_quote
-from fidus_desktop.domain.schedules import ScheduledPayment, contract_end, monthly_rate_of, payment_schedule
-from fidus_desktop.domain.values import ZERO
-from fidus_desktop.services.portfolio import PortfolioData, product_codes
+from fidus_desktop.domain.investments import InvestmentStatus
+from fidus_desktop.portfolio import holdings
+from fidus_desktop.portfolio.book import PortfolioBook
+from fidus_desktop.portfolio.figures import listed_codes
+from fidus_desktop.services.portfolio_service import InvestmentDetail
 
-from .format import day, money, percent
-from .table_model import Column, RowsModel
+from ..widgets.format import day, money, percent
+from ..widgets.table_model import Column, KeyedTableModel, TableData, list_data, selected_positions, table_view
 
 ALL = ""
+#: Typing in the search box refilters once the manager pauses.
+FILTER_DELAY_MS = 250
+PENDING = "\u23f3 "
 
-
-class InvestmentRow(NamedTuple):
-    investment: Investment
-    client_name: str
-    rate: Decimal | None
-    contract_end: date | None
-    next_due: date | None
-    next_amount: Decimal | None
-
-
-class ScheduleRow(NamedTuple):
-    payment: ScheduledPayment
-    state: str
-
-
-def investment_rows(data: PortfolioData) -> list[InvestmentRow]:
-    rows = []
-    as_of, paid = data.as_of, data.paid
-    with_paid = {key[0] for key in paid}
-    for inv in data.investments:
-        product = data.products.get(inv.product)
-        check_paid = inv.investment_id in with_paid
-        next_due, next_amount = None, ZERO
-        for p in data.schedules.get(inv.investment_id, ()):  # in date order
-            if p.due < as_of or (check_paid and p.key in paid):
-                continue
-            if next_due is not None and p.due != next_due:
-                break
-            next_due = p.due
-            next_amount += p.amount  # interest and principal on the same day are one transfer
-        rows.append(InvestmentRow(
-            inv, data.client_name(inv.client_id, inv.client_name),
-            monthly_rate_of(inv, product) if product else inv.interest_rate,
-            contract_end(inv, product) if product else None,
-            next_due, next_amount if next_due else None))
-    return rows
-
-
-INVESTMENT_COLUMNS: tuple[Column[InvestmentRow], ...] = (
-    Column("Client", lambda r: r.client_name),
-    Column("Product", lambda r: r.investment.product),
-    Column("Principal", lambda r: money(r.investment.principal), key=lambda r: r.investment.principal, numeric=True),
-    Column("Start", lambda r: day(r.investment.start_date.date())),
-    Column("Status", lambda r: str(r.investment.status)),
-    Column("Rate", lambda r: percent(r.rate), key=lambda r: r.rate or ZERO, numeric=True),
-    Column("Contract end", lambda r: day(r.contract_end)),
-    Column("Next payment", lambda r: day(r.next_due)),
-    Column("Amount", lambda r: money(r.next_amount) if r.next_amount is not None else "",
-           key=lambda r: r.next_amount or ZERO, numeric=True),
-    Column("Investment id", lambda r: r.investment.investment_id),
-    Column("Stored shape", lambda r: r.investment.shape.value,
+INVESTMENT_COLUMNS: tuple[Column, ...] = (
+    Column("Client", lambda r: (PENDING if r.pending else "") + r.client_name, sort="client",
+           tooltip="\u23f3: a change waiting to be saved to the database"),
+    Column("Product", lambda r: r.product, sort="product"),
+    Column("Principal", lambda r: money(r.principal), sort="principal", numeric=True),
+    Column("Start", lambda r: day(r.start), sort="start"),
+    Column("Status", lambda r: r.status, sort="status"),
+    Column("Rate", lambda r: percent(r.rate), sort="rate", numeric=True),
+    Column("Contract end", lambda r: day(r.contract_end), sort="contract_end"),
+    Column("Next payment", lambda r: day(r.next_due), sort="next_due"),
+    Column("Amount", lambda r: money(r.next_amount) if r.next_amount is not None else "", sort="next_amount",
+           numeric=True),
+    Column("Investment id", lambda r: r.investment_id, sort="investment_id"),
+    Column("Stored shape", lambda r: r.shape, sort="shape",
            tooltip="Which of the original's document shapes holds it (A current, B referral seed, "
                    "C minimal, D API create); edits keep that shape."),
 )
 
-SCHEDULE_COLUMNS: tuple[Column[ScheduleRow], ...] = (
-    Column("Due", lambda r: day(r.payment.due)),
+SCHEDULE_COLUMNS: tuple[Column, ...] = (
+    Column("Due", lambda r: day(r.payment.due), sort="due"),
     Column("Payment", lambda r: "Principal" if r.payment.number == 0 else f"Interest #{r.payment.number}"),
-    Column("Amount", lambda r: money(r.payment.amount), key=lambda r: r.payment.amount, numeric=True),
-    Column("State", lambda r: r.state),
+    Column("Amount", lambda r: money(r.payment.amount), sort="amount", numeric=True),
+    Column("State", lambda r: r.state, sort="state"),
 )
-
-
-def _table(parent: QWidget, model: RowsModel) -> QTableView:
-    table = QTableView(parent)
-    model.attach(table)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(22)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.setAlternatingRowColors(True)
-    return table
+SCHEDULE_TINT = {"paid": "#2E7D32", "overdue": "#B00020"}
 
 
 class InvestmentsView(QWidget):
     new_requested = Signal()
-    edit_requested = Signal(object)
-    status_requested = Signal(object)
+    edit_requested = Signal(object)  # investment id
+    status_requested = Signal(object)  # investment id
+    #: The filter changed (after the typing pause): the panel selects the matching investments.
+    filter_changed = Signal(object)
+    #: An investment was selected: the panel fetches its detail.
+    detail_requested = Signal(object)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, tasks: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.data: PortfolioData | None = None
-        self._all: list[InvestmentRow] = []
+        self.book: PortfolioBook | None = None
+        self.pending: set[str] = set()
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
-        self.client = QComboBox(self)
         self.product = QComboBox(self)
         self.status = QComboBox(self)
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search client or investment id")
         self.search.setClearButtonEnabled(True)
-        for label, widget in (("Client", self.client), ("Product", self.product), ("Status", self.status)):
+        for label, widget in (("Product", self.product), ("Status", self.status)):
             bar.addWidget(QLabel(label, self))
             bar.addWidget(widget)
         bar.addWidget(self.search, 1)
@@ -126,13 +83,13 @@ class InvestmentsView(QWidget):
             bar.addWidget(button)
         layout.addLayout(bar)
 
-        self.model: RowsModel[InvestmentRow] = RowsModel(INVESTMENT_COLUMNS, self)
-        self.table = _table(self, self.model)
-        self.schedule_model: RowsModel[ScheduleRow] = RowsModel(
-            SCHEDULE_COLUMNS, self, tint=lambda r: {"paid": "#2E7D32", "overdue": "#B00020"}.get(r.state))
-        self.schedule = _table(self, self.schedule_model)
+        self.model = KeyedTableModel(INVESTMENT_COLUMNS, tasks, self)
+        self.table = table_view(self, self.model)
+        self.schedule_model = KeyedTableModel(SCHEDULE_COLUMNS, tasks, self)
+        self.schedule = table_view(self, self.schedule_model)
         self.detail = QLabel("Select an investment to see its schedule.", self)
         self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
         self.count = QLabel("", self)
         side = QWidget(self)
         side_layout = QVBoxLayout(side)
@@ -147,100 +104,117 @@ class InvestmentsView(QWidget):
         layout.addWidget(splitter, 1)
         layout.addWidget(self.count)
 
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(FILTER_DELAY_MS)
+        self._timer.timeout.connect(lambda: self.filter_changed.emit(self.current_filter()))
+        self.search.textChanged.connect(self._timer.start)
+        for combo in (self.product, self.status):
+            combo.currentIndexChanged.connect(lambda _i: self.filter_changed.emit(self.current_filter()))
         self.new_button.clicked.connect(self.new_requested)
         self.edit_button.clicked.connect(lambda: self._emit_selected(self.edit_requested))
         self.status_button.clicked.connect(lambda: self._emit_selected(self.status_requested))
         self.table.doubleClicked.connect(lambda _: self._emit_selected(self.edit_requested))
-        for combo in (self.client, self.product, self.status):
-            combo.currentIndexChanged.connect(self.apply_filter)
-        self.search.textChanged.connect(self.apply_filter)
-        self.table.selectionModel().selectionChanged.connect(self._show_selected)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.model.sorted.connect(self._reselect)
+        self._selected_id: str | None = None
         self._select_buttons()
+        _fill_combo(self.status, [(s.value, s.value) for s in InvestmentStatus], default="active")
 
     # ---- data ------------------------------------------------------------------------------
 
-    def set_data(self, data: PortfolioData) -> None:
-        selected = self.selected()
-        self.data = data
-        self._all = investment_rows(data)
-        self._fill_combo(self.client, sorted({(r.client_name, r.investment.client_id) for r in self._all}))
-        self._fill_combo(self.product, [(c, c) for c in product_codes(data)])
-        self._fill_combo(self.status, [(s.value, s.value) for s in InvestmentStatus], default="active")
-        first_fill = self.model.rowCount() == 0
-        self.apply_filter()
-        if first_fill:
-            self.table.resizeColumnsToContents()
-        if selected is not None:
-            self.select(selected.investment_id)
+    def current_filter(self) -> holdings.HoldingsFilter:
+        return holdings.HoldingsFilter(product=self.product.currentData() or "",
+                                       status=self.status.currentData() or "", text=self.search.text())
 
-    def _fill_combo(self, combo: QComboBox, items: Sequence[tuple[str, str]], default: str = ALL) -> None:
-        current = combo.currentData() if combo.count() else default
-        combo.blockSignals(True)
-        combo.clear()
-        combo.addItem("All", ALL)
-        for label, value in items:
-            combo.addItem(label, value)
-        combo.setCurrentIndex(max(0, combo.findData(current)))
-        combo.blockSignals(False)
+    def prepare(self, book: PortfolioBook) -> None:
+        """The product list of this book (kept as chosen when it still exists)."""
+        _fill_combo(self.product, [(c, c) for c in listed_codes(book)])
 
-    def apply_filter(self) -> None:
-        client, product, status = self.client.currentData(), self.product.currentData(), self.status.currentData()
-        needle = self.search.text().strip().lower()
-        rows = [r for r in self._all
-                if (not client or r.investment.client_id == client) and (not product or r.investment.product == product)
-                and (not status or str(r.investment.status) == status)
-                and (not needle or needle in r.client_name.lower() or needle in r.investment.investment_id.lower())]
-        self.model.set_rows(rows)
-        total = sum((r.investment.principal for r in rows), ZERO)
-        self.count.setText(f"{len(rows)} of {len(self._all)} investments, principal {money(total)}")
-        self._show_selected()
+    def show_slots(self, book: PortfolioBook, slots: np.ndarray, pending: set[str]) -> None:
+        self.book, self.pending = book, pending
+        self.model.set_data(TableData(
+            slots, lambda slot: holdings.row(book, int(slot))._replace(pending=book.ids[int(slot)] in pending),
+            lambda column, keys: holdings.sort_key(book, column, keys)))
+        total = book.total(int(book.principal[slots].sum())) if len(slots) else 0
+        self.count.setText(f"{len(slots):,} of {len(book):,} investments, principal {money(total)}")
+        self._reselect()
 
     # ---- selection ---------------------------------------------------------------------------
 
-    def selected(self) -> Investment | None:
-        indexes = self.table.selectionModel().selectedRows()
-        return self.model.row(indexes[0].row()).investment if indexes else None
+    def selected_id(self) -> str | None:
+        positions = selected_positions(self.table)
+        if not positions or self.book is None:
+            return None
+        return self.book.ids[int(self.model.key(positions[0]))]
 
     def select(self, investment_id: str) -> bool:
-        for n, row in enumerate(self.model.rows()):
-            if row.investment.investment_id == investment_id:
-                self.table.selectionModel().select(
-                    self.model.index(n, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
-                    | QItemSelectionModel.SelectionFlag.Rows)
-                self.table.scrollTo(self.model.index(n, 0))
-                return True
-        return False
+        if self.book is None or investment_id not in self.book.index:
+            return False
+        position = self.model.position_of(self.book.index[investment_id])
+        if position is None:
+            return False
+        index = self.model.index(position, 0)
+        self.table.selectionModel().select(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
+        return True
 
-    def _emit_selected(self, signal) -> None:
-        inv = self.selected()
-        if inv is not None:
-            signal.emit(inv)
+    def _reselect(self) -> None:
+        if self._selected_id is not None and not self.select(self._selected_id):
+            self.show_detail(None)
+
+    def _emit_selected(self, signal: Any) -> None:
+        investment_id = self.selected_id()
+        if investment_id is not None:
+            signal.emit(investment_id)
 
     def _select_buttons(self) -> None:
-        has = self.selected() is not None
+        has = self.selected_id() is not None
         self.edit_button.setEnabled(has)
         self.status_button.setEnabled(has)
 
-    def _show_selected(self, *_: object) -> None:
+    def _selection_changed(self, *_: object) -> None:
         self._select_buttons()
-        inv, data = self.selected(), self.data
-        product = data.products.get(inv.product) if inv and data else None
-        if inv is None or data is None or product is None:
-            self.schedule_model.set_rows([])
-            self.detail.setText("Select an investment to see its schedule." if inv is None else
-                                f"Product {inv.product} is unknown: no schedule.")
+        investment_id = self.selected_id()
+        if investment_id is not None and investment_id != self._selected_id:
+            self._selected_id = investment_id
+            self.detail.setText("Loading…")
+            self.detail_requested.emit(investment_id)
+
+    def show_detail(self, detail: InvestmentDetail | None, error: str = "") -> None:
+        if detail is None:
+            self.schedule_model.set_data(TableData.empty())
+            self.detail.setText(html.escape(error) if error else "Select an investment to see its schedule.")
             return
-        schedule = data.schedules.get(inv.investment_id) or payment_schedule(inv, product)
-        self.schedule_model.set_rows([ScheduleRow(p, "paid" if p.key in data.paid else
-                                                  "overdue" if p.due < data.as_of else "due") for p in schedule])
-        paid_interest = sum((p.amount for p in schedule if p.number and p.key in data.paid), ZERO)
-        quote = redemption_quote(inv, product, data.as_of, interest_paid=paid_interest)
+        inv, product, quote = detail.investment, detail.product, detail.quote
+        if detail.investment.investment_id != self._selected_id:
+            return  # the manager moved on meanwhile
+        self.schedule_model.set_data(list_data(detail.schedule, {
+            "due": lambda r: r.payment.due, "amount": lambda r: r.payment.amount, "state": lambda r: r.state},
+            tint=lambda r: SCHEDULE_TINT.get(r.state)))
+        if product is None or quote is None:
+            self.detail.setText(f"Product {html.escape(inv.product)} is unknown: no schedule.")
+            return
         reading = "C (cash-flow code)" if product.schedule_reading.value == "C" else "D (documented)"
-        name = html.escape(data.client_name(inv.client_id, inv.client_name))
-        lines = [f"<b>{inv.product}</b> {money(inv.principal)} for {name}, "
-                 f"schedule reading {reading}.",
+        name = html.escape(inv.client_name or inv.client_id)
+        lines = [f"<b>{html.escape(inv.product)}</b> {money(inv.principal)} for {name}, schedule reading {reading}.",
                  f"Redeemable today: {money(quote.max_amount)} (interest earned and unpaid "
                  f"{money(quote.interest_available)}; principal from {day(quote.principal_from)})."]
         if quote.reasons:
-            lines.append(" ".join(quote.reasons))
+            lines.append(html.escape(" ".join(quote.reasons)))
+        if detail.pending:
+            lines.append("<i>\u23f3 A change to this investment is waiting to be saved to the database.</i>")
         self.detail.setText("<br>".join(lines))
+
+
+def _fill_combo(combo: QComboBox, items: list[tuple[str, str]], default: str = ALL) -> None:
+    current = combo.currentData() if combo.count() else default
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItem("All", ALL)
+    for label, value in items:
+        combo.addItem(label, value)
+    combo.setCurrentIndex(max(0, combo.findData(current)))
+    combo.blockSignals(False)
+

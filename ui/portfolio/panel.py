@@ -1,7 +1,10 @@
-"""The Portfolio panel: wires its five tabs to the portfolio services through :mod:`.operations`.
+"""The Portfolio panel: five tabs over the core's portfolio service.
 
-Figures are loaded once per change (read on the loop, computed in the cpu lane) and handed to
-every tab, so the dashboard, calendar, investments and statements always show the same numbers.
+The service holds the book and its figures and keeps them current from every change; this panel
+only asks it for what the visible tab shows (the dashboard, a calendar selection, the
+investments table's rows) and redraws when it says the book changed
+(``EventType.PORTFOLIO_UPDATED``), once per burst, and only the tab in sight: hidden tabs
+redraw when shown.
 """
 
 from __future__ import annotations
@@ -10,12 +13,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from fidus_desktop.domain.values import utc_now
-from fidus_desktop.services.payment_calendar import CalendarFilter, calendar_rows
-from fidus_desktop.services.portfolio import product_codes
+from fidus_desktop.events import EventType
+from fidus_desktop.collation import collation_key
+from fidus_desktop.errors import FidusError
+from fidus_desktop.portfolio.figures import listed_codes
+from fidus_desktop.services.payment_calendar import CalendarFilter
+from fidus_desktop.services.portfolio_service import PortfolioService, PortfolioUpdate
+from fidus_desktop.services.statements import build_statement
 
 from ..panels.base import Panel
 from . import operations
@@ -23,14 +29,8 @@ from .calendar_view import CalendarView, MarkPaidDialog
 from .dashboard_view import DashboardView
 from .investment_dialog import InvestmentDialog, StatusDialog
 from .investments_view import InvestmentsView
-from .operations import PortfolioView
 from .products_view import ProductDialog, ProductsView
 from .statements_view import StatementsView
-
-#: Changes to these make the figures stale.
-WATCHED = ("investments", "products", "activity", "mt5_accounts", "clients")
-#: Several changes in a burst (a bulk "mark paid") cause one reload.
-RELOAD_DELAY_MS = 200
 
 
 class PortfolioPanel(Panel):
@@ -39,14 +39,12 @@ class PortfolioPanel(Panel):
     SHORTCUT = "Ctrl+2"
     REQUIRES = ("store",)
 
-    def __init__(self, context, tasks, parent: QWidget | None = None) -> None:
-        super().__init__(context, tasks, parent)
-        self.view: PortfolioView | None = None
-        self._stale = True
-        self._loading = False
-        self._calendar_generation = 0
+    def __init__(self, context, tasks, parent: QWidget | None = None, *, bridge=None) -> None:
+        super().__init__(context, tasks, parent, bridge=bridge)
+        self.service = context.service(PortfolioService)
         self._dialog: Any = None
-        self._unfilled: set[int] = set()
+        self._stale_tabs: set[int] = set()
+        self._generation: dict[str, int] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         self.state = QLabel("Loading the portfolio…", self)
@@ -54,8 +52,8 @@ class PortfolioPanel(Panel):
         layout.addWidget(self.state)
         self.tabs = QTabWidget(self)
         self.dashboard = DashboardView(self)
-        self.investments = InvestmentsView(self)
-        self.calendar = CalendarView(self)
+        self.investments = InvestmentsView(tasks, self)
+        self.calendar = CalendarView(tasks, self)
         self.products = ProductsView(self)
         self.statements = StatementsView(context.settings.fund_name, self)
         for widget, title in ((self.dashboard, "Dashboard"), (self.investments, "Investments"),
@@ -63,93 +61,104 @@ class PortfolioPanel(Panel):
                               (self.statements, "Statements")):
             self.tabs.addTab(widget, title)
         layout.addWidget(self.tabs, 1)
-        self.tabs.currentChanged.connect(self._fill_tab)
-
-        self._reload_timer = QTimer(self)
-        self._reload_timer.setSingleShot(True)
-        self._reload_timer.setInterval(RELOAD_DELAY_MS)
-        self._reload_timer.timeout.connect(self.reload)
+        self.tabs.currentChanged.connect(self._tab_shown)
 
         self.investments.new_requested.connect(self.new_investment)
         self.investments.edit_requested.connect(self.edit_investment)
         self.investments.status_requested.connect(self.change_status)
-        self.calendar.filter_changed.connect(self.refresh_calendar)
+        self.investments.filter_changed.connect(lambda _flt: self._fill(self.investments))
+        self.investments.detail_requested.connect(self.show_detail)
+        self.calendar.filter_changed.connect(lambda _flt: self._fill(self.calendar))
         self.calendar.mark_paid_requested.connect(self.mark_paid)
         self.calendar.export_requested.connect(self.export_calendar)
         self.products.edit_requested.connect(self.edit_product)
         self.statements.export_requested.connect(self.export_statements)
+        self.statements.preview_requested.connect(self.preview_statement)
+        if bridge is not None:
+            bridge.on(EventType.PORTFOLIO_UPDATED, self._on_update)
 
-    # ---- loading ---------------------------------------------------------------------------
+    # ---- redrawing -------------------------------------------------------------------------
 
-    def on_shown(self) -> None:
-        if self._stale:
-            self.reload()
+    @property
+    def ready(self) -> bool:
+        return (self.service is not None and self.service.book is not None and not self.stale
+                and self.tabs.currentIndex() not in self._stale_tabs)
 
-    def on_changes(self, changes: Any) -> None:
-        if any(getattr(changes, name, None) for name in WATCHED):
-            self._stale = True
-            if self.isVisible():
-                self._reload_timer.start()
+    def _on_update(self, update: PortfolioUpdate) -> None:
+        self.invalidate("figures")
 
-    def reload(self) -> None:
-        if self._loading or self.context.store is None:
+    def refresh(self, why: set[str]) -> None:
+        service = self.service
+        if service is None or service.book is None:
+            self.state.setText(service.error if service is not None and service.error else "Loading the portfolio…")
             return
-        self._loading = True
-        self._stale = False
-        self.state.setText("Loading the portfolio…" if self.view is None else self.state.text() + " (refreshing…)")
-        operations.load_portfolio(tasks=self.tasks, context=self.context, as_of=utc_now().date(),
-                                  on_success=self.show_view, on_failure=self._load_failed)
+        book = service.book
+        self.state.setText(f"{len(book.active_slots()):,} active investments, {len(book.clients):,} clients; "
+                           f"figures as of {book.as_of.isoformat()} (UTC)"
+                           + (f"; {len(service.pending)} investment(s) with changes waiting to be saved"
+                              if service.pending else "") + ".")
+        self._stale_tabs = set(range(self.tabs.count()))
+        self._tab_shown(self.tabs.currentIndex())
 
-    def show_view(self, view: PortfolioView) -> None:
-        """Show freshly computed figures (the load task's result)."""
-        self._loading = False
-        self.view = view
-        data = view.data
-        self.state.setText(f"{len(data.active)} active investments, {len(data.clients)} clients; "
-                           f"figures as of {data.as_of.isoformat()} (UTC).")
-        # Only the tab in sight is filled now; the others when first shown (10,000 investments
-        # make each table a noticeable fill, and the manager usually looks at one tab).
-        self._unfilled = set(range(self.tabs.count()))
-        self._fill_tab(self.tabs.currentIndex())
-        if self._stale:  # something changed while we were loading
-            self._reload_timer.start()
-
-    def _fill_tab(self, index: int) -> None:
-        if self.view is None or index not in self._unfilled:
+    def _tab_shown(self, index: int) -> None:
+        if index not in self._stale_tabs or self.service is None or self.service.book is None:
             return
-        self._unfilled.discard(index)
-        view, data = self.view, self.view.data
-        widget = self.tabs.widget(index)
-        if widget is self.dashboard:
-            self.dashboard.show_dashboard(view.dashboard)
+        self._stale_tabs.discard(index)
+        self._fill(self.tabs.widget(index))
+
+    def _fill(self, widget: QWidget) -> None:
+        service = self.service
+        if service is None or service.book is None:
+            return
+        book = service.book
+        if widget is self.dashboard and service.dashboard is not None:
+            self.dashboard.show_dashboard(service.dashboard)
         elif widget is self.investments:
-            self.investments.set_data(data)
+            self.investments.prepare(book)
+            self._latest("investments", service.holdings(self.investments.current_filter()),
+                         lambda slots: self.investments.show_slots(book, slots, set(service.pending)))
         elif widget is self.calendar:
-            self.calendar.prepare(data.as_of, product_codes(data))
-            self.refresh_calendar(self.calendar.current_filter())
+            self.calendar.prepare(book.as_of, listed_codes(book))
+            self._latest("calendar", service.calendar(self.calendar.current_filter()), self.calendar.show_selection)
         elif widget is self.products:
-            self.products.set_products(list(data.products.values()), data.as_of)
+            self.products.set_products(list(book.products.values()), book.as_of)
         elif widget is self.statements:
-            self.statements.set_data(data)
+            def clients() -> list[tuple[str, str]]:
+                invested = {book.client_ids[s] for s in book.slots()}
+                return sorted(((book.clients.get(c) or c, c) for c in invested), key=lambda p: collation_key(p[0]))
 
-    def _load_failed(self, exc: BaseException) -> None:
-        self._loading = False
-        self._stale = True
-        self.state.setText(f"The portfolio could not be loaded: {exc}")
+            self.tasks.run(clients, lane="cpu", name="statement clients",
+                           on_success=lambda rows: self.statements.set_clients(book.as_of, rows))
 
-    def refresh_calendar(self, flt: CalendarFilter) -> None:
-        if self.view is None:
-            return
-        self._calendar_generation += 1
-        generation, data = self._calendar_generation, self.view.data
+    def _latest(self, what: str, work: Any, show: Any) -> None:
+        """Run ``work``; show its result only if no newer request for ``what`` came meanwhile."""
+        generation = self._generation.get(what, 0) + 1
+        self._generation[what] = generation
 
-        def show(rows: list) -> None:
-            if generation == self._calendar_generation:  # a newer filter has been asked for meanwhile
-                self.calendar.show_rows(rows)
+        def done(result: Any) -> None:
+            if self._generation.get(what) == generation:
+                show(result)
 
-        self.tasks.run(lambda: calendar_rows(data, flt), lane="cpu", on_success=show, name="payment calendar")
+        self.tasks.run(work, on_success=done, name=f"portfolio {what}")
+
+    def on_closing(self) -> None:
+        self._dialog = None
 
     # ---- investments -----------------------------------------------------------------------
+
+    def show_detail(self, investment_id: str) -> None:
+        if self.service is None:
+            return
+        self.tasks.run(self.service.investment_detail(investment_id), name="investment detail",
+                       on_success=self.investments.show_detail,
+                       on_failure=self._detail_failed)
+
+    def _detail_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, FidusError):
+            self.investments.show_detail(None, exc.message)
+        else:
+            self.investments.show_detail(None, "The investment could not be read.")
+            self.tasks.report(exc, "investment detail")
 
     def _open(self, dialog: Any, save: Any) -> None:
         self._dialog = dialog  # one edit dialog at a time, kept alive while open
@@ -158,48 +167,74 @@ class PortfolioPanel(Panel):
         dialog.open()
 
     def _saved(self, dialog: Any) -> Any:
-        return lambda _result: dialog.accept()
+        def done(result: Any) -> None:
+            write = result[1] if isinstance(result, tuple) else getattr(result, "write", None)
+            dialog.accept()
+            if write is not None and write.queued:
+                self.state.setText(f"Saved on this computer: {write.reason} It is written to the database when "
+                                   "it is back.")
+
+        return done
 
     def new_investment(self) -> None:
-        if self.view is None:
+        service = self.service
+        if service is None or service.book is None:
             return
-        data = self.view.data
-        dialog = InvestmentDialog(list(data.clients.values()), data.products.values(), None, self,
-                                  today=data.as_of)
-        self._open(dialog, lambda draft: operations.create_investment(
-            tasks=self.tasks, context=self.context, draft=draft, initiator=self,
-            on_success=self._saved(dialog), on_failure=dialog.show_failure))
+        book = service.book
 
-    def edit_investment(self, investment: Any) -> None:
-        if self.view is None:
+        def open_dialog(clients: list) -> None:
+            dialog = InvestmentDialog(clients, book.products.values(), None, self, today=book.as_of)
+            self._open(dialog, lambda draft: operations.create_investment(
+                tasks=self.tasks, context=self.context, draft=draft, initiator=self,
+                on_success=self._saved(dialog), on_failure=dialog.show_failure))
+
+        self.tasks.run(service.clients_for_new_investment(), on_success=open_dialog, name="clients for investing")
+
+    def edit_investment(self, investment_id: str) -> None:
+        service = self.service
+        if service is None or service.book is None:
             return
-        data = self.view.data
-        dialog = InvestmentDialog(list(data.clients.values()), data.products.values(), investment, self)
-        self._open(dialog, lambda edited: operations.update_investment(
-            tasks=self.tasks, context=self.context, edited=edited, initiator=self,
-            on_success=self._saved(dialog), on_failure=dialog.show_failure))
+        book = service.book
 
-    def change_status(self, investment: Any) -> None:
-        dialog = StatusDialog(investment, self)
-        self._open(dialog, lambda payload: operations.change_status(
-            tasks=self.tasks, context=self.context, investment=investment, status=payload[0], reason=payload[1],
-            initiator=self, on_success=self._saved(dialog), on_failure=dialog.show_failure))
+        def open_dialog(detail: Any) -> None:
+            dialog = InvestmentDialog([], book.products.values(), detail.investment, self)
+            self._open(dialog, lambda edited: operations.update_investment(
+                tasks=self.tasks, context=self.context, edited=edited, initiator=self,
+                on_success=self._saved(dialog), on_failure=dialog.show_failure))
+
+        self.tasks.run(service.investment_detail(investment_id), on_success=open_dialog, name="open investment")
+
+    def change_status(self, investment_id: str) -> None:
+        if self.service is None:
+            return
+
+        def open_dialog(detail: Any) -> None:
+            investment = detail.investment
+            dialog = StatusDialog(investment, self)
+            self._open(dialog, lambda payload: operations.change_status(
+                tasks=self.tasks, context=self.context, investment=investment, status=payload[0],
+                reason=payload[1], initiator=self, on_success=self._saved(dialog), on_failure=dialog.show_failure))
+
+        self.tasks.run(self.service.investment_detail(investment_id), on_success=open_dialog, name="open investment")
 
     # ---- calendar, products, statements ------------------------------------------------------
 
     def mark_paid(self, rows: list) -> None:
-        dialog = MarkPaidDialog(rows, utc_now().date(), self)
+        dialog = MarkPaidDialog(rows, self.service.book.as_of if self.service and self.service.book else date.today(),
+                                self)
 
         def recorded(result: Any) -> None:
             dialog.accept()
             note = f"; {len(result.already_paid)} were already recorded" if result.already_paid else ""
-            self.calendar.summary.setText(f"{len(result.recorded)} payment(s) recorded as paid{note}.")
+            queued = result.write is not None and result.write.queued
+            where = " on this computer (the database is away; saved when it is back)" if queued else ""
+            self.calendar.summary.setText(f"{len(result.recorded)} payment(s) recorded as paid{where}{note}.")
 
         self._open(dialog, lambda payload: operations.mark_paid(
             tasks=self.tasks, context=self.context, rows=rows, paid_on=payload[0], reference=payload[1],
             initiator=self, on_success=recorded, on_failure=dialog.show_failure))
 
-    def export_calendar(self, rows: list, path: str) -> None:
+    def export_calendar(self, rows: Any, path: str) -> None:
         operations.export_calendar_csv(tasks=self.tasks, rows=rows, path=Path(path),
                                        on_success=lambda p: self.calendar.summary.setText(f"Exported to {p}."))
 
@@ -209,14 +244,28 @@ class PortfolioPanel(Panel):
             tasks=self.tasks, context=self.context, edited=edited, initiator=self,
             on_success=self._saved(dialog), on_failure=dialog.show_failure))
 
+    def preview_statement(self, client_id: str, first: date, last: date) -> None:
+        if self.service is None or self.service.book is None:
+            return
+        book, fund = self.service.book, self.context.settings.fund_name
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, FidusError):  # a rule's refusal: said where the preview goes
+                self.statements.show_preview(client_id, None, exc.message)
+            else:
+                self.statements.show_preview(client_id, None, "The preview could not be made.")
+                self.tasks.report(exc, "statement preview")
+
+        self.tasks.run(lambda: build_statement(book, client_id, first, last, fund), lane="cpu",
+                       name="statement preview", on_success=lambda s: self.statements.show_preview(client_id, s),
+                       on_failure=failed)
+
     def export_statements(self, client_ids: list, first: date, last: date, folder: Path, pdf: bool,
                           csv: bool) -> None:
-        if self.view is None:
+        if self.service is None or self.service.book is None:
             return
-        operations.export_statements(tasks=self.tasks, data=self.view.data, client_ids=client_ids, first=first,
+        operations.export_statements(tasks=self.tasks, book=self.service.book, client_ids=client_ids, first=first,
                                      last=last, fund_name=self.context.settings.fund_name, folder=folder,
                                      pdf=pdf, csv=csv, on_success=self.statements.exported)
 
     def actions(self) -> list[tuple[str, object]]:
-        return [("Portfolio: new investment", self.new_investment),
-                ("Portfolio: reload figures", self.reload)]
+        return [("Portfolio: new investment", self.new_investment)]

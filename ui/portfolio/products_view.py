@@ -4,29 +4,27 @@ the other reading would pay; editing goes through :class:`ProductDialog` (checke
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
+                               QVBoxLayout, QWidget)
 
 from fidus_desktop.domain.funds import FundProduct, PaymentFrequency, ScheduleReading
-from fidus_desktop.domain.investments import Investment
-from fidus_desktop.domain.schedules import PaymentKind, payment_schedule, total_interest
 from fidus_desktop.errors import ValidationError
-from fidus_desktop.services.products import READING_LABELS
+from fidus_desktop.services.products import READING_LABELS, reading_previews
 
-from .format import money, percent
-from .form_dialog import FormDialog
-from .table_model import Column, RowsModel
+from ..widgets.form_dialog import FormDialog
+from ..widgets.format import money, percent
+from ..widgets.table_model import Column, KeyedTableModel, list_data, selected_positions, table_view
 
-COLUMNS: tuple[Column[FundProduct], ...] = (
+COLUMNS: tuple[Column, ...] = (
     Column("Code", lambda p: p.code),
     Column("Name", lambda p: p.name),
     Column("Rate", lambda p: percent(p.monthly_rate) if p.monthly_rate is not None else
            f"{percent(p.performance_share, '')} of performance"),
-    Column("Minimum", lambda p: money(p.minimum), key=lambda p: p.minimum, numeric=True),
+    Column("Minimum", lambda p: money(p.minimum), numeric=True),
     Column("Pays", lambda p: p.payment_frequency.value),
     Column("First payment", lambda p: "" if p.first_payment_days is None else f"day {p.first_payment_days}"),
     Column("Every", lambda p: "" if p.interval_days is None else f"{p.interval_days} days"),
@@ -39,21 +37,14 @@ COLUMNS: tuple[Column[FundProduct], ...] = (
 
 
 def reading_comparison(product: FundProduct, principal: Decimal, start: date) -> str:
-    """What one investment of ``principal`` pays under each reading, for the manager to compare."""
-    if not product.payment_frequency.months:
+    """The two readings of the final payment, side by side, for the manager to compare."""
+    previews = reading_previews(product, principal, start)
+    if not previews:
         return f"{product.code} pays no fixed interest: both readings return the principal alone at contract end."
-    inv = Investment(investment_id="example", client_id="", product=product.code, principal=principal,
-                     start_date=datetime.combine(start, time(0), tzinfo=UTC))
-    lines = []
-    for reading in ScheduleReading:
-        schedule = payment_schedule(inv, product, reading)
-        final = sum(p.amount for p in schedule if p.due == schedule[-1].due)
-        count = sum(1 for p in schedule if p.kind is PaymentKind.INTEREST)
-        marker = "in force" if reading is product.schedule_reading else "not in force"
-        lines.append(f"<b>{reading.value}</b> ({marker}): {count} interest payments, total "
-                     f"{money(total_interest(schedule))}; contract end {schedule[-1].due.isoformat()} pays "
-                     f"{money(final)}.")
-    return (f"{product.code}, {money(principal)} starting {start.isoformat()}:<br>" + "<br>".join(lines))
+    lines = [f"<b>{p.reading.value}</b> ({'in force' if p.in_force else 'not in force'}): {p.interest_payments} "
+             f"interest payments, total {money(p.total_interest)}; contract end {p.contract_end.isoformat()} pays "
+             f"{money(p.final_payment)}." for p in previews]
+    return f"{product.code}, {money(principal)} starting {start.isoformat()}:<br>" + "<br>".join(lines)
 
 
 class ProductsView(QWidget):
@@ -63,13 +54,8 @@ class ProductsView(QWidget):
         super().__init__(parent)
         self.as_of = date.today()
         layout = QVBoxLayout(self)
-        self.model: RowsModel[FundProduct] = RowsModel(COLUMNS, self)
-        self.table = QTableView(self)
-        self.table.setModel(self.model)  # not sortable: products keep the fund's order
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.model = KeyedTableModel(COLUMNS, parent=self)
+        self.table = table_view(self, self.model, sort_column=None)  # products keep the fund's order
         layout.addWidget(self.table, 1)
         self.comparison = QLabel("Select a product to compare the two readings of its final payment.", self)
         self.comparison.setWordWrap(True)
@@ -87,16 +73,17 @@ class ProductsView(QWidget):
     def set_products(self, products: Sequence[FundProduct], as_of: date) -> None:
         current = self.selected()
         self.as_of = as_of
-        self.model.set_rows(sorted(products, key=lambda p: (p.internal, p.minimum, p.code)))
+        ordered = sorted(products, key=lambda p: (p.internal, p.minimum, p.code))
+        self.model.set_data(list_data(ordered))
         self.table.resizeColumnsToContents()
-        for n, p in enumerate(self.model.rows()):
+        for n, p in enumerate(ordered):
             if current is not None and p.code == current.code:
                 self.table.selectRow(n)
         self._selected()
 
     def selected(self) -> FundProduct | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row(rows[0].row()) if rows else None
+        positions = selected_positions(self.table)
+        return self.model.row(positions[0]) if positions else None
 
     def _selected(self, *_: object) -> None:
         product = self.selected()

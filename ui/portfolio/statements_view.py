@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QStringListModel, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QLabel, QPushButton,
                                QTextBrowser, QVBoxLayout, QWidget)
 
-from fidus_desktop.errors import FidusError
-from fidus_desktop.services.portfolio import PortfolioData
-from fidus_desktop.services.statements import build_statement, statement_html
+from fidus_desktop.services.statements import Statement, statement_html
 
-from .format import from_qdate, to_qdate
+from ..widgets.format import from_qdate, to_qdate
 
 ALL_CLIENTS = "*"
 
@@ -26,15 +24,19 @@ def previous_month(today: date) -> tuple[date, date]:
 class StatementsView(QWidget):
     #: client ids, first day, last day, folder, pdf?, csv?
     export_requested = Signal(object, object, object, object, bool, bool)
+    #: client id, first day, last day: the panel builds the statement off the GUI thread
+    preview_requested = Signal(object, object, object)
 
     def __init__(self, fund_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.fund_name = fund_name
-        self.data: PortfolioData | None = None
+        self._ids: list[str] = []
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.client = QComboBox(self)
         self.client.setMinimumWidth(220)
+        self._names = QStringListModel(self)
+        self.client.setModel(self._names)
         self.first = QDateEdit(self)
         self.last = QDateEdit(self)
         for edit in (self.first, self.last):
@@ -69,48 +71,54 @@ class StatementsView(QWidget):
         self.csv.toggled.connect(self._formats_changed)
         self.export_button.clicked.connect(self._choose_folder)
 
-    def set_data(self, data: PortfolioData) -> None:
-        self.data = data
-        current = self.client.currentData()
-        invested = {i.client_id for i in data.investments}
-        clients = sorted((c for c in data.clients.values() if c.client_id in invested), key=lambda c: c.name.lower())
+    def set_clients(self, as_of: date, clients: list[tuple[str, str]]) -> None:
+        """``(name, client id)`` of every client with investments, in reading order. The names go
+        to the combo in one call (a string list model): thousands of clients fill at once."""
+        current = self.current_client()
+        self._ids = [ALL_CLIENTS] + [client_id for _, client_id in clients]
         self.client.blockSignals(True)
-        self.client.clear()
-        self.client.addItem(f"All clients with investments ({len(clients)})", ALL_CLIENTS)
-        for c in clients:
-            self.client.addItem(c.name, c.client_id)
-        self.client.setCurrentIndex(max(0, self.client.findData(current)) if current else min(1, len(clients)))
+        self._names.setStringList([f"All clients with investments ({len(clients):,})"] + [n for n, _ in clients])
+        index = self._ids.index(current) if current in self._ids else min(1, len(clients))
+        self.client.setCurrentIndex(index)
         self.client.blockSignals(False)
         if not self._dated:
             self._dated = True
-            first, last = previous_month(data.as_of)
+            first, last = previous_month(as_of)
             self.first.setDate(to_qdate(first))
             self.last.setDate(to_qdate(last))
         self.refresh_preview()
+
+    def current_client(self) -> str:
+        index = self.client.currentIndex()
+        return self._ids[index] if 0 <= index < len(self._ids) else ""
 
     def period(self) -> tuple[date, date]:
         return from_qdate(self.first.date()), from_qdate(self.last.date())
 
     def client_ids(self) -> list[str]:
-        chosen = self.client.currentData()
+        chosen = self.current_client()
         if chosen == ALL_CLIENTS:
-            return [self.client.itemData(i) for i in range(1, self.client.count())]
+            return self._ids[1:]
         return [chosen] if chosen else []
 
     def refresh_preview(self) -> None:
-        chosen = self.client.currentData()
-        if self.data is None or not chosen:
+        chosen = self.current_client()
+        if not chosen:
             self.preview.clear()
             return
         if chosen == ALL_CLIENTS:
-            self.preview.setHtml(f"<p>One statement per client ({self.client.count() - 1}) will be written.</p>")
+            self.preview.setHtml(f"<p>One statement per client ({len(self._ids) - 1:,}) will be written.</p>")
             return
-        try:
-            statement = build_statement(self.data, chosen, *self.period(), self.fund_name)
-        except FidusError as exc:
-            self.preview.setPlainText(str(exc))
-            return
-        self.preview.setHtml(statement_html(statement))
+        self.preview.setHtml("<p>Preparing the preview…</p>")
+        self.preview_requested.emit(chosen, *self.period())
+
+    def show_preview(self, client_id: str, statement: Statement | None, error: str = "") -> None:
+        if client_id != self.current_client():
+            return  # another client was picked meanwhile
+        if statement is None:
+            self.preview.setPlainText(error)
+        else:
+            self.preview.setHtml(statement_html(statement))
 
     def _formats_changed(self) -> None:
         self.export_button.setEnabled(self.pdf.isChecked() or self.csv.isChecked())
