@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from ..errors import UserCancelled
 from ..logs import register_secret
@@ -48,6 +49,12 @@ class TokenAnswer:
     scopes: tuple[str, ...]
 
 
+def _register_all_forms(value: str) -> None:
+    """The value, and the URL-encoded forms the libraries log it in (``4/0Ab`` as ``4%2F0Ab``)."""
+    for form in {value, quote(value, safe=""), quote_plus(value)}:
+        register_secret(form)
+
+
 def _flow_class() -> Any:
     from google_auth_oauthlib.flow import Flow
 
@@ -60,7 +67,7 @@ def _system_browser(url: str) -> bool:
 
 class ConsentFlow:
     def __init__(self, client: OAuthClient, *, run_blocking: RunBlocking,
-                 open_browser: Callable[[str], Any] = _system_browser, timeout: float = 300.0,
+                 open_browser: Callable[[str], Any] | None = None, timeout: float = 300.0,
                  ca_certs: str | None = None, request_timeout: float = 30.0,
                  scopes: Sequence[str] = SCOPES, login_hint: str = "") -> None:
         self._client = client
@@ -101,7 +108,7 @@ class ConsentFlow:
             url, _ = flow.authorization_url(state=state, access_type="offline", prompt="consent", **extra)
             if not flow.code_verifier:  # never send a sign-in without PKCE
                 raise ConsentError("The sign-in could not be prepared (no PKCE verifier).")
-            register_secret(flow.code_verifier)
+            _register_all_forms(flow.code_verifier)
             if on_url is not None:
                 on_url(url)
             await self._open(url)
@@ -109,12 +116,13 @@ class ConsentFlow:
         finally:
             await receiver.close()
             self.receiver = None
-        register_secret(code)
+        _register_all_forms(code)
         return await self._exchange(flow, code)
 
     async def _open(self, url: str) -> None:
         try:
-            await self._run_blocking(lambda: self._open_browser(url))
+            opener = self._open_browser or _system_browser  # looked up now: replaceable in tests
+            await self._run_blocking(lambda: opener(url))
         except Exception as exc:  # no browser: the caller has the URL to open by hand
             log.warning("the browser could not be opened: %s", type(exc).__name__)
 
@@ -148,7 +156,9 @@ class ConsentFlow:
 
         def blocking() -> dict[str, Any]:
             try:
-                return dict(flow.fetch_token(code=code, verify=self._ca_certs or True,
+                # include_client_id: the client id and secret go in the form body as Google
+                # documents, not in a Basic header that the library would log in base64.
+                return dict(flow.fetch_token(code=code, verify=self._ca_certs or True, include_client_id=True,
                                              timeout=self._request_timeout))
             except Warning as changed:  # oauthlib: "Scope has changed" (the manager unticked a box)
                 token = getattr(changed, "token", None)
