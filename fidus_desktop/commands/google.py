@@ -55,6 +55,8 @@ def add_parser(subparsers: Any) -> None:
     status.add_argument("--no-calls", action="store_true", help="do not call the APIs, only read the keyring")
     disconnect = actions.add_parser("disconnect", help="revoke FIDUS's access at Google and forget the sign-in")
     disconnect.add_argument("--json", action="store_true", help="print the result as JSON")
+    disconnect.add_argument("--forget-client", action="store_true",
+                            help="also remove the OAuth client file's JSON from the keyring")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -168,7 +170,7 @@ async def _status(args: argparse.Namespace, account: Any) -> int:
 async def _disconnect(args: argparse.Namespace, context: Any, account: Any) -> int:
     import dataclasses
 
-    result = await account.disconnect()
+    result = await account.disconnect(forget_client=args.forget_client)
     if context.settings.google.account_email:
         google = dataclasses.replace(context.settings.google, account_email="")
         context.update_settings(context.settings.replace(google=google))

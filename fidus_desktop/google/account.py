@@ -173,8 +173,11 @@ class GoogleAccount:
 
     # -- disconnect -------------------------------------------------------------------------------
 
-    async def disconnect(self) -> DisconnectResult:
-        """Revoke the grant at Google, then delete it here (also when Google cannot be reached)."""
+    async def disconnect(self, *, forget_client: bool = False) -> DisconnectResult:
+        """Revoke the grant at Google, then delete it here (also when Google cannot be reached).
+        The OAuth client stays in the keyring for the next connect unless ``forget_client``."""
+        if forget_client:
+            self.secrets.delete(self.settings.client_secret_entry)
         grant = self.grant()
         if grant is None:
             return DisconnectResult(False, "No Google account was connected.")

@@ -109,7 +109,8 @@ class GoogleClient:
                  sleep: Callable[[float], Any] = asyncio.sleep, rng: Callable[[], float] = random.random) -> None:
         self.transport = transport
         self.backoff = Backoff(settings.retry_attempts, settings.retry_base_seconds, settings.retry_max_seconds)
-        self._limiters = {Api.GMAIL: RateLimiter(settings.gmail_units_per_second),
+        # Gmail's limit is a moving average that "allows short bursts": two seconds' worth.
+        self._limiters = {Api.GMAIL: RateLimiter(settings.gmail_units_per_second, burst_seconds=2.0),
                           Api.CALENDAR: RateLimiter(settings.max_requests_per_second),
                           Api.DRIVE: RateLimiter(settings.max_requests_per_second)}
         self._sleep = sleep

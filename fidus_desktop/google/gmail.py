@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import ValidationError
 from .client import GoogleClient
 from .errors import GoogleError
-from .mail_parse import AttachmentRef, MailMessage, parse_message
+from .mail_parse import AttachmentRef, MailMessage, content_id_key, parse_message
 from .media import CancelToken, Progress, memory_stream, upload
 from .mime import Attachment, OutgoingMail, build_mime, forward, raw_for_gmail, reply_to
 from .transport import Api
@@ -161,6 +161,15 @@ class Gmail:
                 return path
             except FileExistsError:
                 continue
+
+    async def inline_image(self, message: MailMessage, content_id: str) -> tuple[str, bytes] | None:
+        """``(mime type, bytes)`` of the inline part a ``cid:`` link names, for the reader's
+        ``loadResource``; ``None`` when the message has no such image part."""
+        key = content_id_key(content_id)
+        for ref in message.attachments:
+            if ref.content_id and ref.content_id == key and ref.mime_type.startswith("image/"):
+                return ref.mime_type, await self.attachment_bytes(message, ref)
+        return None
 
     async def attachments_of(self, message: MailMessage) -> list[Attachment]:
         """The message's files, to forward them."""

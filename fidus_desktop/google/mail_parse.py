@@ -85,6 +85,11 @@ class MailMessage:
         return "UNREAD" in self.label_ids
 
     @property
+    def resolved_cids(self) -> frozenset[str]:
+        """The ``cid:`` targets this message carries (for ``html_safety.resource_allowed``)."""
+        return frozenset(a.content_id for a in self.attachments if a.content_id and a.mime_type.startswith("image/"))
+
+    @property
     def sender_address(self) -> str:
         addresses = getaddresses([self.sender])
         return addresses[0][1].lower() if addresses and addresses[0][1] else ""

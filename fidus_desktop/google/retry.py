@@ -14,7 +14,7 @@ import asyncio
 import email.utils
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -103,15 +103,18 @@ class Backoff:
 
 
 class RateLimiter:
-    """A token bucket on the event loop: ``rate`` units a second, bursts up to one second's."""
+    """A token bucket on the event loop: ``rate`` units a second, bursts up to ``burst_seconds``
+    of them."""
 
-    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, rate: float, *, burst_seconds: float = 1.0, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
-        self.capacity = max(rate, 1.0)
+        self.capacity = max(rate * burst_seconds, 1.0)
         self._tokens = self.capacity
         self._clock = clock
+        self._sleep = sleep
         self._stamp = clock()
         self._lock = asyncio.Lock()
 
@@ -125,7 +128,7 @@ class RateLimiter:
                 if self._tokens >= cost:
                     self._tokens -= cost
                     return
-                await asyncio.sleep((cost - self._tokens) / self.rate)
+                await self._sleep((cost - self._tokens) / self.rate)
 
 
 def request_cost(api: str, method_id: str | None) -> float:

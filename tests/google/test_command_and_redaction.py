@@ -68,6 +68,11 @@ def test_connect_status_disconnect_from_the_command_line(cli_home, fake, capsys)
     assert len(fake.oauth.revoked) == 1
     assert main(["google", "status", "--json"]) == 2
     assert json.loads(capsys.readouterr().out)["connected"] is False
+    assert main(["google", "connect", "--json"]) == 0  # the client file was kept: no need to give it again
+    capsys.readouterr()
+    assert main(["google", "disconnect", "--forget-client", "--json"]) == 0
+    assert main(["google", "connect", "--json"]) == 2
+    capsys.readouterr()
 
     everything = out + err + text + (paths.log_file.read_text(encoding="utf-8") if paths.log_file.exists() else "")
     for secret in _secrets_of(fake):

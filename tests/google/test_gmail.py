@@ -49,6 +49,16 @@ async def test_labels_search_and_a_nested_message(gmail, fake):
     assert data == b"%PDF-1.4 statement"
 
 
+async def test_a_thread_in_order_and_its_inline_image(gmail, fake):
+    first = fake.gmail.add(simple_mail("Question", message_id="<q@example.com>"), thread_id="t-7", internal_date=1000)
+    second = fake.gmail.add(_mixed_mail(), thread_id="t-7", internal_date=2000)
+    thread = await gmail.thread("t-7")
+    assert [m.id for m in thread] == [first, second]
+    assert thread[1].resolved_cids == {"logo@x"}
+    assert await gmail.inline_image(thread[1], "cid:logo@x") == ("image/png", b"\x89PNG fake")
+    assert await gmail.inline_image(thread[1], "cid:nothing@x") is None
+
+
 async def test_many_messages_come_in_batches_of_at_most_fifty(gmail, fake):
     ids = [fake.gmail.add(simple_mail(f"Mail {i}")) for i in range(120)]
     before = len(fake.requests)
