@@ -76,10 +76,38 @@ class Mt5Settings:
 
 @dataclass(frozen=True, slots=True)
 class GoogleSettings:
+    #: Keyring entry holding the OAuth client file's JSON ("Desktop app" client), never a file.
     client_secret_entry: str = SECRET_GOOGLE_CLIENT
+    #: Keyring entry holding what rebuilds the sign-in (refresh token, scopes, account).
     token_entry: str = SECRET_GOOGLE_TOKEN
     account_email: str = ""
+    #: Calendar and Drive: calls per second, per API (batched calls count one each).
     max_requests_per_second: float = 5.0
+    #: Gmail counts quota units (250 per user per second; a get costs 5, a send 100).
+    gmail_units_per_second: float = 200.0
+    #: API roots (``api_endpoint`` of the client library), for a corporate proxy or tests. Batch
+    #: requests go to the same host (``/batch/...``), uploads to ``/upload/...`` of that host.
+    gmail_api_root: str = "https://gmail.googleapis.com/"
+    calendar_api_root: str = "https://www.googleapis.com/calendar/v3/"
+    drive_api_root: str = "https://www.googleapis.com/drive/v3/"
+    revoke_uri: str = "https://oauth2.googleapis.com/revoke"
+    #: A PEM file of extra certificate authorities (a corporate proxy's), trusted on top of the
+    #: usual ones for every Google call. Empty: the usual ones only.
+    ca_bundle: str = ""
+    #: Seconds a single HTTP exchange with Google may take.
+    request_timeout_seconds: float = 30.0
+    #: How long the browser sign-in may take before the listener is closed.
+    consent_timeout_seconds: float = 300.0
+    #: Retries of a failed call (429, 5xx, rate-limit 403) and the backoff between them.
+    retry_attempts: int = 5
+    retry_base_seconds: float = 1.0
+    retry_max_seconds: float = 32.0
+    #: Messages kept by the first (full) Gmail sync, newest first.
+    gmail_sync_limit: int = 500
+    #: Days back the first Calendar sync reaches (later syncs are incremental).
+    calendar_sync_days_back: int = 90
+    #: IANA zone sent with new events (empty: the zone of the times given, else UTC offsets only).
+    time_zone: str = ""
 
 
 @dataclass(frozen=True, slots=True)

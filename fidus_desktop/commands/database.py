@@ -89,7 +89,11 @@ async def _use_mongodb(context: Any, args: argparse.Namespace) -> int:
         print(f"Not saved: {exc}", file=sys.stderr)
         return EXIT_FAILED
     secrets = context.secrets
-    secrets.set(context.settings.storage.mongo_uri_secret, uri)
+    try:
+        secrets.set(context.settings.storage.mongo_uri_secret, uri)
+    except FidusError as exc:  # the keyring refused it: say so, never fall back to a file
+        print(f"Not saved: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     _choose(context, backend="mongodb", mongo_database=database)
     print(f"Connected. The fund now lives in {mongo_display(uri)}, database {database}.")
     if not secrets.persistent:

@@ -44,6 +44,16 @@ def named_entries(settings: Any) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..errors import SecretStoreUnavailable
+
+    try:
+        return _run(args)
+    except SecretStoreUnavailable as exc:
+        print(f"Keyring error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _run(args: argparse.Namespace) -> int:
     from ..app_context import AppContext
     from ..paths import AppPaths
 

@@ -1,7 +1,7 @@
 """The local cache: an always-local SQLite file for what belongs to this computer.
 
 It holds data that can be fetched again (MT5 snapshots and deal history, so panels show the
-last known values offline), sync cursors (Gmail ``historyId``, Calendar ``syncToken``), and the
+last known values offline; Gmail messages and Calendar events, in ``google_cache``), sync cursors (Gmail ``historyId``, Calendar ``syncToken``), and the
 outbox of writes waiting for the fund database. The outbox is the one thing here that cannot be
 re-fetched, so this file is never deleted to "repair" it.
 
@@ -20,6 +20,7 @@ from typing import Any
 
 from ..domain.values import read_datetime, utc_now
 from . import doc_json
+from .google_cache import GoogleCache, create_google_tables
 from .sqlite.connection import Database, Step, Transaction, upgrade_schema
 from .sqlite.layout import sortable_time
 
@@ -72,7 +73,8 @@ async def _v1_initial_tables(tx: Transaction) -> None:
 
 
 #: Numbered upgrade steps of this file (same rules as ``sqlite/migrations.py``).
-STEPS: tuple[Step, ...] = ((1, "initial tables", _v1_initial_tables),)
+STEPS: tuple[Step, ...] = ((1, "initial tables", _v1_initial_tables),
+                          (2, "Gmail and Calendar copies", create_google_tables))
 
 
 def _stamp(moment: datetime) -> str:
@@ -103,6 +105,8 @@ class LocalCache:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
         self._db = Database(self.path, "The local cache")
+        #: Gmail messages, Calendar events and remote-content choices (see ``google_cache``).
+        self.google = GoogleCache(self._db)
 
     async def open(self) -> None:
         await self._db.open()
