@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Settings, load_settings, save_settings
-from .errors import FidusError
+from .errors import FidusError, SecretStoreUnavailable
 from .events import EventBus, EventType
 from .lanes import Lanes, shared_lanes
 from .logs import register_secret
@@ -176,7 +176,11 @@ class AppContext:
     async def _open_store(self, *, demo: bool) -> None:
         from .storage.open import open_store  # the drivers cost import time; load them off the first paint
 
-        target = self.storage_target()
+        try:
+            target = self.storage_target()
+        except SecretStoreUnavailable as exc:  # the address is in a keyring that does not answer
+            self.health.report(ServiceName.DATABASE, ServiceState.OFFLINE, "MongoDB", exc.message)
+            return
         if target is None:
             entry = self.settings.storage.mongo_uri_secret
             self.health.report(ServiceName.DATABASE, ServiceState.NOT_CONFIGURED, "MongoDB",

@@ -75,5 +75,11 @@ class StorageCorrupt(FidusError):
     code = "storage_corrupt"
 
 
+class SecretStoreUnavailable(FidusError):
+    """The OS keyring refused a read or a write (locked, full, or its service is not running)."""
+
+    code = "no_keyring"
+
+
 class ConfigError(FidusError):
     code = "config"
