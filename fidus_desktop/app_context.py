@@ -171,9 +171,9 @@ class AppContext:
     async def reconnect(self) -> None:
         """Try the database again (the Health panel's button); a no-op while it is open."""
         if self.store is None and not self._closed:
-            await self._open_store(demo=False)
+            await self._open_store(demo=False, retrying=True)
 
-    async def _open_store(self, *, demo: bool) -> None:
+    async def _open_store(self, *, demo: bool, retrying: bool = False) -> None:
         from .storage.open import open_store  # the drivers cost import time; load them off the first paint
 
         try:
@@ -186,7 +186,8 @@ class AppContext:
             self.health.report(ServiceName.DATABASE, ServiceState.NOT_CONFIGURED, "MongoDB",
                                f"No MongoDB address is saved (keyring entry '{entry}').")
             return
-        self.health.report(ServiceName.DATABASE, ServiceState.CONNECTING, target.display)
+        if not retrying:  # a retry keeps saying offline (with the reason) until it succeeds
+            self.health.report(ServiceName.DATABASE, ServiceState.CONNECTING, target.display)
         first_run = target.embedded_path is not None and not target.embedded_path.exists()
         try:
             store = await open_store(target.uri, database=target.database,

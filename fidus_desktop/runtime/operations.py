@@ -64,7 +64,10 @@ class Operation:
         return AUDIT_PREFIX + self.op_id
 
     def stamped(self, actor: str, now: datetime | None = None) -> Operation:
-        return replace(self, actor=self.actor or actor, created_at=self.created_at or now or utc_now())
+        moment = self.created_at or now or utc_now()
+        # Milliseconds, as both databases keep datetimes: the audit entry reads back equal.
+        moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+        return replace(self, actor=self.actor or actor, created_at=moment)
 
     def audit_entry(self) -> ActivityEntry:
         a = self.audit

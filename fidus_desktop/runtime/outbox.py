@@ -176,10 +176,15 @@ class OutboxService(Service):
             return
         self._replayer = OutboxReplayer(cache, {OUTBOX_KIND: self._writer.replay},
                                         base_delay=self._base_delay, max_delay=self._max_delay)
-        self._writer.on_queued = self.wake
+        self._writer.on_queued = self._queued
         await self._writer.load_pending()
         await self._publish()
         self.spawn(self._run(), "replay")
+
+    def _queued(self) -> None:
+        # Said at once ("1 change waiting"), before a replay round that may wait on a busy file.
+        self.spawn(self._publish(), "count")
+        self.wake()
 
     def wake(self) -> None:
         """Try now (something was queued, the database is back, the manager pressed Retry)."""

@@ -61,10 +61,16 @@ class ChangeWatcher(Service):
         store = self._context.store
         assert store is not None
         kwargs = {} if self._poll is None else {"poll_seconds": self._poll}
-        async for touched in store.backend.external_changes(SPECS, **kwargs):
-            theirs = {name: {k for k in keys if k == ANY or not self._writer.is_own_echo(name, k)}
-                      for name, keys in touched.items()}
-            theirs = {name: keys for name, keys in theirs.items() if keys}
-            if theirs:
-                log.info("changes by another writer: %s", {n: len(k) for n, k in theirs.items()})
-                publish_changes(self._context.events, Changes.of_collections(theirs, origin="external"))
+        try:
+            async for touched in store.backend.external_changes(SPECS, **kwargs):
+                self._take(touched)
+        except Exception as exc:  # the database went away: watched again when it is back online
+            log.info("stopped watching for other writers' changes: %s", getattr(exc, "message", type(exc).__name__))
+
+    def _take(self, touched: dict[str, set[str]]) -> None:
+        theirs = {name: {k for k in keys if k == ANY or not self._writer.is_own_echo(name, k)}
+                  for name, keys in touched.items()}
+        theirs = {name: keys for name, keys in theirs.items() if keys}
+        if theirs:
+            log.info("changes by another writer: %s", {n: len(k) for n, k in theirs.items()})
+            publish_changes(self._context.events, Changes.of_collections(theirs, origin="external"))

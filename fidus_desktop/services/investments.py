@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from collections.abc import Awaitable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -120,10 +121,23 @@ async def _saved(context: AppContext, result: WriteResult, investment_id: str, p
     return pending
 
 
-async def create_investment(context: AppContext, draft: InvestmentDraft) -> tuple[Investment, WriteResult]:
+async def _read_or[T](read: Awaitable[T], fallback: T | None) -> T:
+    """A fresh read, or (the database away) what the manager's screen read earlier: the change is
+    then checked against that and kept in the outbox, instead of refused."""
+    try:
+        return await read
+    except StorageUnavailable:
+        if fallback is None:
+            raise
+        return fallback
+
+
+async def create_investment(context: AppContext, draft: InvestmentDraft, *, client: Client | None = None,
+                            product: FundProduct | None = None) -> tuple[Investment, WriteResult]:
+    """``client`` and ``product``: the records the dialog showed, used when the database is away."""
     store = _store(context)
-    client = await store.clients.find_one(draft.client_id) if draft.client_id else None
-    product = await store.products.find_one(draft.product) if draft.product else None
+    client = await _read_or(store.clients.find_one(draft.client_id), client) if draft.client_id else None
+    product = await _read_or(store.products.find_one(draft.product), product) if draft.product else None
     problems = investment_problems(draft, client, product)
     if problems:
         raise ValidationError("The investment was not created: " + " ".join(problems.values()), problems)
@@ -173,8 +187,8 @@ async def update_investment(context: AppContext, edited: Investment) -> tuple[In
     """Save the manager's edits of ``edited`` (read from the store, then ``evolve``-d); ``None``
     as the result when nothing changed."""
     store = _store(context)
-    before = await store.investments.get(edited.investment_id)
-    product = await store.products.find_one(edited.product)
+    before = await _read_or(store.investments.get(edited.investment_id), store.investments.as_read(edited))
+    product = await _read_or(store.products.find_one(edited.product), _known_product(context, edited.product))
     problems = edit_problems(edited, product)
     if problems:
         raise ValidationError("The changes were not saved: " + " ".join(problems.values()), problems)
@@ -209,6 +223,15 @@ async def change_status(context: AppContext, investment: Investment, status: Inv
         {"from": str(investment.status), "to": str(status), "reason": reason}))
     result = await context.writer.submit(op)
     return await _saved(context, result, investment.investment_id, moved), result
+
+
+def _known_product(context: AppContext, code: str) -> FundProduct | None:
+    """The product's terms as the portfolio last read them (for checks while the database is away)."""
+    from .portfolio_service import PortfolioService
+
+    service = context.service(PortfolioService)
+    book = service.book if service is not None else None
+    return book.products.get(code) if book is not None else None
 
 
 def _store(context: AppContext) -> FundStore:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..domain.activity import ActivityEntry
 from ..domain.schedules import PaymentKind, ScheduledPayment
 from ..domain.values import ZERO, utc_now
-from ..errors import ValidationError
+from ..errors import StorageUnavailable, ValidationError
 from ..runtime.operations import Audit, Operation
 from ..runtime.writer import WriteResult
 from ..storage.query import In, Query
@@ -137,7 +137,10 @@ async def mark_paid(context: AppContext, rows: Sequence[CalendarRow], *, paid_on
     already = [paid_log_id(r) for r in rows if r.state is PaymentState.PAID]
     todo = [r for r in rows if r.state is not PaymentState.PAID]
     if store is not None and todo:
-        held = await store.activity.find(Query(where=(In("log_id", tuple(paid_log_id(r) for r in todo)),)))
+        try:
+            held = await store.activity.find(Query(where=(In("log_id", tuple(paid_log_id(r) for r in todo)),)))
+        except StorageUnavailable:  # the database is away: kept for later, a duplicate is skipped then
+            held = []
         taken = {e.log_id for e in held}
         already += [paid_log_id(r) for r in todo if paid_log_id(r) in taken]
         todo = [r for r in todo if paid_log_id(r) not in taken]

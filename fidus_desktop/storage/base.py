@@ -283,6 +283,10 @@ class Repository[T]:
     def get_loaded(self, stored: StoredDoc) -> T:
         return self._load(stored)
 
+    def as_read(self, entity: T) -> T:
+        """The record as it was read, before the edits made to ``entity`` (its ``raw`` decoded)."""
+        return self._load(StoredDoc(dict(entity.raw), entity.revision))  # type: ignore[attr-defined]
+
     async def remove(self, entity: T) -> None:
         await self._collection.delete(StoredDoc(dict(entity.raw), entity.revision))  # type: ignore[attr-defined]
 
