@@ -8,6 +8,7 @@ import pytest
 
 from bridge_link.demo_terminal import DemoTerminal
 from bridge_link.direct import DirectSource
+from fidus_desktop.storage.cache import LocalCache
 from tests.bridge.conftest import FIXED_NOW, Clock
 
 #: The demo's netting account: reversals (INOUT), partial closes, deposits and a withdrawal.
@@ -25,3 +26,11 @@ async def demo_history():
     finally:
         await source.close()
     return list(snap.deals), account.balance
+
+
+@pytest.fixture
+async def cache(tmp_path):
+    local = LocalCache(tmp_path / "cache.sqlite3")
+    await local.open()
+    yield local
+    await local.close()

@@ -4,37 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
-import pytest
 
-from bridge_link.models import AccountSnapshot
 from fidus_desktop.mt5.history import EquityHistory
-from fidus_desktop.storage.cache import LocalCache
+
+from .boards import snapshot
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-async def cache(tmp_path: Path):
-    local = LocalCache(tmp_path / "cache.sqlite3")
-    await local.open()
-    yield local
-    await local.close()
-
-
-def snapshot(at: datetime, equity: str = "1000.50", login: int = 7, stale: bool = False,
-             margin: str = "100", level: str | None = "1000.5") -> AccountSnapshot:
-    money = Decimal
-    return AccountSnapshot(
-        login=login, trade_mode=0, leverage=100, limit_orders=0, margin_so_mode=0, trade_allowed=True,
-        trade_expert=True, margin_mode=2, currency_digits=2, fifo_close=False, balance=money("1000.00"),
-        credit=money(0), profit=money(equity) - money("1000.00"), equity=money(equity), margin=money(margin),
-        margin_free=money(equity) - money(margin), margin_level=None if level is None else money(level),
-        margin_so_call=money(50), margin_so_so=money(30), margin_initial=money(0), margin_maintenance=money(0),
-        assets=money(0), liabilities=money(0), commission_blocked=money(0), name="Test", server="Demo",
-        currency="USD", company="Broker", fetched_at=at, source="demo terminal", stale=stale)
 
 
 async def test_live_samples_are_kept_and_cached_replays_are_not(cache) -> None:
