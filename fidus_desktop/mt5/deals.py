@@ -7,8 +7,9 @@ deposits, with a negative profit withdrawals; every other type is trading, a cos
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import islice
 from operator import attrgetter, le
 
@@ -27,6 +28,28 @@ ENTRY_OUT_BY = 3
 CLOSING_ENTRIES = frozenset({ENTRY_OUT, ENTRY_INOUT, ENTRY_OUT_BY})
 
 ZERO = Decimal(0)
+
+#: Working precision of the statistics: far beyond what money needs, so that the error of an
+#: entry-cost share (a cost times a ratio of volumes, which a Decimal cannot always hold exactly)
+#: stays below ``SNAP``. Figures are snapped to ``SNAP`` before the rounding to the cent, so a
+#: result that is exactly half a cent rounds up whatever order the shares were added in.
+PRECISION = 40
+SNAP = Decimal("1e-18")
+CENT = Decimal("0.01")
+
+
+def working_precision() -> decimal.localcontext:
+    """The decimal context the statistics compute in (per task and thread: contextvars)."""
+    return decimal.localcontext(prec=PRECISION)
+
+
+def round_half_up(value: Decimal) -> Decimal:
+    """Money or a percentage as shown: to 2 decimals, half-up, never ``-0.00``."""
+    try:
+        rounded = value.quantize(SNAP).quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        raise ValueError(f"a figure of the deal history is out of range ({value:.3e})") from None
+    return rounded if rounded else abs(rounded)
 
 _TIME = attrgetter("time")
 _ORDER = attrgetter("time", "ticket")

@@ -17,7 +17,9 @@ Over the trades of :mod:`.trades` closed in ``date_from <= time < date_to``:
   growth index (1 at the start of the period, moved by every balance change but the flows).
 
 Money is Decimal throughout, rounded half-up to the cent only in :class:`TradingStats`;
-percentages and the profit factor are rounded half-up to 2 decimals.
+percentages and the profit factor are rounded half-up to 2 decimals. The work runs at 40 digits
+and figures are snapped to 1e-18 before rounding (:func:`.deals.round_half_up`), so a result that
+is exactly half a cent rounds up whatever order its entry-cost shares were added in.
 
 Where the definitions leave a choice: the deals before ``date_from`` are still read (entry costs
 of positions closed in the period, and the opening balance); a part that starts with no money
@@ -33,18 +35,16 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from itertools import accumulate
-from operator import sub
+from decimal import Decimal
+from itertools import accumulate, compress
 
 import numpy as np
 
 from bridge_link.models import Deal
 
-from .deals import DEAL_BALANCE, ZERO, ordered_with_times
+from .deals import DEAL_BALANCE, ZERO, ordered_with_times, round_half_up, working_precision
 from .trades import DealColumns, paused_gc, trade_results
 
-_CENT = Decimal("0.01")
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
 
@@ -85,11 +85,7 @@ class TradingStats:
 
 
 def _round(value: Decimal) -> Decimal:
-    try:
-        rounded = value.quantize(_CENT, rounding=ROUND_HALF_UP)
-    except InvalidOperation:
-        raise ValueError(f"a figure of the deal history is out of range ({value:.3e})") from None
-    return rounded if rounded else abs(rounded)  # never "-0.00"
+    return round_half_up(value)
 
 
 def _maybe(value: Decimal | None) -> Decimal | None:
@@ -106,7 +102,7 @@ def trading_stats(deals: Sequence[Deal], *, date_from: datetime | None = None, d
     """
     if date_from is not None and date_to is not None and date_to < date_from:
         raise ValueError("the period ends before it starts")
-    with paused_gc():
+    with paused_gc(), working_precision():
         return _stats(deals, date_from, date_to, opening_balance)
 
 
@@ -122,8 +118,11 @@ def _stats(deals: Sequence[Deal], date_from: datetime | None, date_to: datetime 
     flows = np.flatnonzero(cols.types[lo:] == DEAL_BALANCE).tolist()
     profits = [cols.deals[lo + k].profit for k in flows]
     gain, dd_pct = _time_weighted(balances, flows)
-    wins = [r for r in results if r > 0]
-    losses = [r for r in results if r < 0]
+    # float64 copies give the signs exactly (a Decimal never changes sign or becomes 0 as a float)
+    # and let numpy find the deepest fall; every figure is then summed in Decimal.
+    signs = np.fromiter(map(float, results), np.float64, len(results))
+    wins = list(compress(results, (signs > 0).tolist()))
+    losses = list(compress(results, (signs < 0).tolist()))
     gross_profit, gross_loss = sum(wins, ZERO), sum(losses, ZERO)
     net = gross_profit + gross_loss
     deposits = sum((p for p in profits if p > 0), ZERO)
@@ -143,15 +142,23 @@ def _stats(deals: Sequence[Deal], date_from: datetime | None, date_to: datetime 
         profit_factor=_round(gross_profit / -gross_loss) if losses else None,
         absolute_gain_pct=_round(net / deposits * _HUNDRED) if deposits else None,
         gain_pct=_round(gain * _HUNDRED),
-        max_drawdown=Drawdown(_round(_largest_fall(results)), _round(dd_pct * _HUNDRED)),
+        max_drawdown=Drawdown(_round(_largest_fall(results, signs)), _round(dd_pct * _HUNDRED)),
         opening_balance=_round(start), closing_balance=_round(balances[-1]),
     )
 
 
-def _largest_fall(results: list[Decimal]) -> Decimal:
-    """Largest peak-to-trough fall of the running sum of ``results`` (which starts at 0)."""
-    cumulative = list(accumulate(results, initial=ZERO))
-    return max(map(sub, accumulate(cumulative, max), cumulative))
+def _largest_fall(results: list[Decimal], approx: np.ndarray) -> Decimal:
+    """Largest peak-to-trough fall of the running sum of ``results`` (which starts at 0): found on
+    ``approx`` (the results as floats), then summed exactly between that peak and trough."""
+    if not results:
+        return ZERO
+    cumulative = np.concatenate(([0.0], np.cumsum(approx)))
+    falls = np.maximum.accumulate(cumulative) - cumulative
+    trough = int(np.argmax(falls))
+    if falls[trough] <= 0:
+        return ZERO
+    peak = int(np.argmax(cumulative[:trough + 1]))
+    return -sum(results[peak:trough], ZERO)
 
 
 def _time_weighted(balances: list[Decimal], flows: list[int]) -> tuple[Decimal, Decimal]:

@@ -24,13 +24,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from operator import add, attrgetter, gt, mul, truediv
+from operator import add, attrgetter, eq, gt, mul, truediv
 
 import numpy as np
 
 from bridge_link.models import Deal
 
-from .deals import DEAL_BUY, DEAL_CREDIT, DEAL_SELL, ENTRY_IN, ENTRY_INOUT, ENTRY_OUT_BY, ZERO, ordered_with_times
+from .deals import (DEAL_BUY, DEAL_CREDIT, DEAL_SELL, ENTRY_IN, ENTRY_INOUT, ENTRY_OUT_BY, ZERO, ordered_with_times,
+                    working_precision)
 
 _TYPE, _ENTRY, _PID = attrgetter("type"), attrgetter("entry"), attrgetter("position_id")
 _VOLUME = attrgetter("volume")
@@ -102,8 +103,8 @@ def _codes(values: list[int], n: int) -> np.ndarray:
         return np.fromiter((seen.setdefault(v, len(seen)) for v in values), np.int64, n)
 
 
-def _pick(seq: Sequence, idx: np.ndarray) -> list:
-    return [seq[i] for i in idx.tolist()]
+def _pick(seq: Sequence, idx: np.ndarray | list[int]) -> list:
+    return [seq[i] for i in (idx.tolist() if isinstance(idx, np.ndarray) else idx)]
 
 
 def trade_results(cols: DealColumns, first: int = 0) -> tuple[list[int], list[Decimal]]:
@@ -134,15 +135,15 @@ def trade_results(cols: DealColumns, first: int = 0) -> tuple[list[int], list[De
     volume = list(map(_VOLUME, entries_of))
     cost = [d.commission + d.fee for d in entries_of]
     closed = list(map(_VOLUME, _pick(deals, close_idx)))
-    demoted = _over_closed(gid[closes], volume, closed, (np.diff(starts, append=g_idx.size) - 1)[gid[closes]])
+    closings = (np.diff(starts, append=g_idx.size) - 1)[gid[closes]]
+    demoted = _over_closed(gid[closes], volume, closed, closings)
     fast_idx: list[int] = []
     fast_res: list[Decimal] = []
     if close_idx.size:
-        shares = map(truediv, map(mul, cost, closed), volume) if ZERO not in volume else None
-        if shares is None:  # an entry of zero volume: no proportion to take, the slow rule decides
+        if ZERO in volume:  # an entry of zero volume: no proportion to take, the slow rule decides
             demoted = set(gid[closes].tolist())
         else:
-            fast_res = list(map(add, _pick(amounts, close_idx), shares))
+            fast_res = list(map(add, _pick(amounts, close_idx), _shares(cost, closed, volume, closings)))
             fast_idx = close_idx.tolist()
     if demoted:
         keep = [i for i, g in enumerate(gid[closes].tolist()) if g not in demoted]
@@ -152,6 +153,18 @@ def trade_results(cols: DealColumns, first: int = 0) -> tuple[list[int], list[De
         simple[list(demoted)] = False
     slow_idx, slow_res = _sequential(cols, g_idx[~simple[gid]])
     return _merge(fast_idx, fast_res, slow_idx, slow_res, first)
+
+
+def _shares(cost: list[Decimal], closed: list[Decimal], volume: list[Decimal], closings: np.ndarray) -> list[Decimal]:
+    """``cost x closed / volume`` per closing deal; a position closed whole by one deal takes
+    its entry cost as it is (most positions: no multiplication, no division)."""
+    whole = np.fromiter(map(eq, closed, volume), bool, len(closed)) & (closings == 1)
+    shares = list(cost)
+    part = np.flatnonzero(~whole).tolist()
+    taken = map(truediv, map(mul, _pick(cost, part), _pick(closed, part)), _pick(volume, part))
+    for i, share in zip(part, taken, strict=True):
+        shares[i] = share
+    return shares
 
 
 def _over_closed(groups: np.ndarray, volume: list[Decimal], closed: list[Decimal],
@@ -214,7 +227,7 @@ def closed_trades(deals: Sequence[Deal], date_from: datetime | None = None,
     trade list and per-symbol breakdown). Deals before the period still give entry costs."""
     ordered, times = ordered_with_times(deals)
     first = 0 if date_from is None else bisect_left(times, date_from)
-    with paused_gc():
+    with paused_gc(), working_precision():
         cols = DealColumns(ordered if date_to is None else ordered[:bisect_left(times, date_to)])
         idx, results = trade_results(cols, first)
     return tuple(ClosedTrade(cols.deals[i], r) for i, r in zip(idx, results, strict=True))

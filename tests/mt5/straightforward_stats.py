@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import decimal
 from decimal import ROUND_HALF_UP, Decimal
 
 from fidus_desktop.mt5.stats import Drawdown, TradingStats
@@ -12,11 +13,17 @@ ZERO = Decimal(0)
 
 
 def cents(x: Decimal) -> Decimal:
-    r = x.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    # The definition's rounding: exact to 18 decimals (40-digit work), then half-up to the cent.
+    r = x.quantize(Decimal("1e-18")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return abs(r) if r == 0 else r
 
 
 def straightforward_stats(deals, date_from=None, date_to=None, opening_balance=ZERO) -> TradingStats:
+    with decimal.localcontext(prec=40):
+        return _stats(deals, date_from, date_to, opening_balance)
+
+
+def _stats(deals, date_from, date_to, opening_balance) -> TradingStats:
     deals = sorted(deals, key=lambda d: (d.time, d.ticket))
     open_volume: dict[int, Decimal] = {}
     pending: dict[int, Decimal] = {}

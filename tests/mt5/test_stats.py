@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -171,12 +172,11 @@ def test_a_period_that_ends_before_it_starts_is_refused() -> None:
 
 # --- the fast implementation is the definitions ------------------------------------------------
 
-@st.composite
-def histories(draw):
-    """Random accounts: flows, hedged and netted positions, partial closes, reversals, odd data."""
-    rng = random.Random(draw(st.integers(0, 2**32)))
+def random_history(seed: int, length: int) -> list:
+    """A random account: flows, hedged and netted positions, partial closes, reversals, odd data."""
+    rng = random.Random(seed)
     deals, ticket, minute, open_positions = [deposit(1, 0, str(rng.randint(0, 5000)))], 1, 0, []
-    for _ in range(draw(st.integers(0, 60))):
+    for _ in range(length):
         ticket += 1
         minute += rng.choice((0, 1, 5))
         kind = rng.random()
@@ -196,6 +196,10 @@ def histories(draw):
             deals.append(close(ticket, minute, pid, volume, money(), commission=cost(), swap=cost(),
                                fee=cost(), entry_kind=rng.choice((1, 1, 1, 2, 3))))
     return deals
+
+
+def histories():
+    return st.builds(random_history, st.integers(0, 2**32), st.integers(0, 60))
 
 
 @settings(max_examples=300, deadline=None)
@@ -218,3 +222,52 @@ def test_the_demo_terminal_history_adds_up(demo_history) -> None:
     assert stats.net_profit == balance - start - flows - others
     later = trading_stats(deals, date_from=deals[-1].time - timedelta(days=30), opening_balance=start)
     assert 0 < later.trades < stats.trades
+
+
+def exact_results(deals) -> list[Fraction]:
+    """The trade results in exact rational arithmetic (the definition, no rounding at all)."""
+    held: dict[int, Fraction] = {}
+    pending: dict[int, Fraction] = {}
+    out = []
+    for d in sorted(deals, key=lambda d: (d.time, d.ticket)):
+        if d.type not in (0, 1) or d.entry not in (0, 1, 2, 3):
+            continue
+        volume, pid = Fraction(d.volume), d.position_id
+        if d.entry == 0:
+            held[pid] = held.get(pid, Fraction(0)) + volume
+            pending[pid] = pending.get(pid, Fraction(0)) + Fraction(d.commission) + Fraction(d.fee)
+            continue
+        open_volume = held.get(pid, Fraction(0))
+        closed = min(volume, open_volume)
+        share = pending[pid] * closed / open_volume if open_volume > 0 else Fraction(0)
+        if open_volume > 0:
+            pending[pid] -= share
+        held[pid] = open_volume - closed
+        if d.entry == 2 and held[pid] == 0:
+            held[pid], pending[pid] = volume - closed, Fraction(0)
+        out.append(Fraction(d.profit + d.swap + d.commission + d.fee) + share)
+    return out
+
+
+def half_up(value: Fraction) -> Decimal:
+    cents = value * 100
+    whole = (abs(cents.numerator) * 2 + cents.denominator) // (2 * cents.denominator)  # half away from 0
+    return (Decimal(whole if cents >= 0 else -whole) / 100).quantize(Decimal("0.01"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(histories())
+def test_money_figures_are_the_exact_results_rounded_once(deals) -> None:
+    results = exact_results(deals)
+    stats = trading_stats(deals)
+    assert stats.net_profit == half_up(sum(results, Fraction(0)))
+    assert stats.gross_profit == half_up(sum((r for r in results if r > 0), Fraction(0)))
+    assert stats.gross_loss == half_up(sum((r for r in results if r < 0), Fraction(0)))
+
+
+def test_a_net_profit_of_exactly_half_a_cent_rounds_up_whatever_the_order_of_its_shares() -> None:
+    # Found by the test above at 28 digits: shares like 7.38 x 0.08 / 1.16 summed to 539.9549...9
+    # where the exact net profit is 539.955.
+    deals = random_history(2073, 60)
+    assert sum(exact_results(deals), Fraction(0)) == Fraction("539.955")
+    assert trading_stats(deals).net_profit == Decimal("539.96")
