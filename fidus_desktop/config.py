@@ -110,10 +110,62 @@ class GoogleSettings:
     time_zone: str = ""
 
 
+def _described(default: Any, description: str) -> Any:
+    """A settings field with the one-line description the settings editor shows (immutable
+    defaults only: tuples of frozen rules are fine)."""
+    return field(default=default, metadata={"description": description})
+
+
+def describe(settings_class: type, name: str) -> str:
+    """The description of a settings field ("" when it has none)."""
+    return next((f.metadata.get("description", "") for f in dataclasses.fields(settings_class) if f.name == name), "")
+
+
+AlertKind = Literal["margin_level_below", "drawdown_over", "equity_drop", "source_down", "balance_operation_over",
+                    "position_without_sl"]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRule:
+    """One MT5 alert rule (evaluated by ``fidus_desktop.mt5.alerts``)."""
+
+    kind: AlertKind = _described(
+        "margin_level_below", "What is watched: margin level below, drawdown over, equity drop within a "
+        "window, source down for, a deposit or withdrawal over, a position opened without stop loss.")
+    threshold: float = _described(
+        150.0, "The limit: % for margin level, drawdown and equity drop; seconds for source down; an amount "
+        "in the account currency for a deposit or withdrawal; grace seconds for a position without stop loss.")
+    window_seconds: float = _described(3600.0, "Equity drop only: the drop is measured over this many seconds.")
+    account: int = _described(0, "Only this MT5 login; 0 = every account (of the fund below, if one is named).")
+    fund: str = _described("", "Only the accounts of this fund (CORE, BALANCE, DYNAMIC...); empty = every fund.")
+    hysteresis_pct: float = _described(
+        10.0, "How far back past the limit, in % of it, a value must come before the alert clears and can "
+        "fire again (so a value hovering at the limit notifies once).")
+    enabled: bool = _described(True, "Off keeps the rule without evaluating it.")
+    name: str = _described("", "Shown in the alert list and the notification; empty = a name made from the rule.")
+
+
+DEFAULT_ALERT_RULES: tuple[AlertRule, ...] = (
+    AlertRule("margin_level_below", 150.0),
+    AlertRule("drawdown_over", 10.0),
+    AlertRule("equity_drop", 5.0, window_seconds=3600.0),
+    AlertRule("source_down", 120.0),
+    AlertRule("balance_operation_over", 50_000.0),
+    # Copy-traded accounts often open without a stop loss by design: off until the manager wants it.
+    AlertRule("position_without_sl", 300.0, enabled=False),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class AlertSettings:
-    drawdown_percent: float = 10.0
-    margin_level_percent: float = 150.0
+    drawdown_percent: float = _described(10.0, "Drawdown limit (%) offered for a new drawdown rule.")
+    margin_level_percent: float = _described(150.0, "Margin level limit (%) offered for a new margin rule.")
+    rules: tuple[AlertRule, ...] = _described(DEFAULT_ALERT_RULES, "The MT5 alert rules, per account or per fund.")
+    notify: bool = _described(True, "Show a desktop notification (system tray) when an alert fires.")
+    snooze_minutes: float = _described(60.0, "How long Snooze silences an alert, in minutes.")
+    settle_seconds: float = _described(
+        120.0, "Drawdown and equity drop are judged on samples at least this old, so deposits and "
+        "withdrawals (known once the deal history syncs) are never mistaken for losses.")
 
 
 @dataclass(frozen=True, slots=True)

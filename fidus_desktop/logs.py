@@ -22,8 +22,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # the password between "user:" and "@host" in a MongoDB URI
     (re.compile(r"(mongodb(?:\+srv)?://[^:/@\s]+:)[^@\s]+(@)"), rf"\g<1>{MASK}\g<2>"),
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), rf"\g<1>{MASK}"),
+    # Quotes may come escaped (\"password\": \"...\"): a document inside a JSON log line, as the
+    # MongoDB driver logs command replies at DEBUG level.
     (re.compile(r"(?i)((?:x-api-key|api[_-]?key|password|passwd|secret|access_token|refresh_token|client_secret)"
-                r"[\"']?\s*[:=]\s*[\"']?)[^\s\"',&}]+"), rf"\g<1>{MASK}"),
+                r"(?:\\?[\"'])?\s*[:=]\s*(?:\\?[\"'])?)[^\s\"',&}\\]+"), rf"\g<1>{MASK}"),
 )
 
 

@@ -68,3 +68,12 @@ def test_secrets_never_reach_the_log_file(log_file):
                    "ya29.token-value"):
         assert secret not in text
     assert "cluster0.example.net" in text  # the host stays readable: only the secret goes
+
+
+def test_a_password_inside_an_escaped_json_document_is_masked():
+    from fidus_desktop.logs import redact
+
+    # How the MongoDB driver logs a reply at DEBUG level: a document as JSON inside JSON.
+    reply = r'{"reply": "{\"account\": 886557, \"password\": \"Never-Logged-42\", \"name\": \"CORE\"}"}'
+    masked = redact(reply)
+    assert "Never-Logged-42" not in masked and '\\"name\\": \\"CORE\\"' in masked

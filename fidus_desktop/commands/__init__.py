@@ -20,6 +20,7 @@ COMMANDS: tuple[str, ...] = (
     "fidus_desktop.commands.secret",
     "fidus_desktop.commands.report",
     "fidus_desktop.commands.google",
+    "fidus_desktop.commands.mt5",
 )
 
 

@@ -72,9 +72,27 @@ async def _v1_initial_tables(tx: Transaction) -> None:
     """)
 
 
+async def _v3_mt5_history_and_alerts(tx: Transaction) -> None:
+    # Queried by fidus_desktop/mt5/history.py and alert_history.py. Money as decimal text (exact);
+    # times as epoch milliseconds, which the retention buckets divide.
+    await tx.script("""
+        CREATE TABLE mt5_equity_history (account INTEGER NOT NULL, at_ms INTEGER NOT NULL,
+            balance TEXT NOT NULL, equity TEXT NOT NULL, margin TEXT NOT NULL, margin_level TEXT,
+            floating TEXT NOT NULL, source TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (account, at_ms)) WITHOUT ROWID;
+        CREATE TABLE mt5_alerts (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL,
+            rule TEXT NOT NULL, kind TEXT NOT NULL, account INTEGER, fund TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL DEFAULT '', message TEXT NOT NULL, value TEXT, threshold TEXT,
+            fired_at TEXT NOT NULL, cleared_at TEXT, acknowledged_at TEXT, snoozed_until TEXT);
+        CREATE INDEX ix_mt5_alerts_open ON mt5_alerts (cleared_at, key);
+        CREATE INDEX ix_mt5_alerts_fired ON mt5_alerts (fired_at, id)
+    """)
+
+
 #: Numbered upgrade steps of this file (same rules as ``sqlite/migrations.py``).
 STEPS: tuple[Step, ...] = ((1, "initial tables", _v1_initial_tables),
-                          (2, "Gmail and Calendar copies", create_google_tables))
+                          (2, "Gmail and Calendar copies", create_google_tables),
+                          (3, "MT5 equity history and alert history", _v3_mt5_history_and_alerts))
 
 
 def _stamp(moment: datetime) -> str:
@@ -118,6 +136,11 @@ class LocalCache:
 
     async def close(self) -> None:
         await self._db.close()
+
+    @property
+    def database(self) -> Database:
+        """The connection, for modules that keep their own tables here (``fidus_desktop.mt5``)."""
+        return self._db
 
     async def schema_version(self) -> int:
         [(version,)] = await self._db.fetch("PRAGMA user_version")

@@ -36,7 +36,8 @@ async def copy_fund(source: FundStore, target: FundStore, *, progress: Progress 
 
     - Documents are copied as stored, not through the domain model: fields the app does not
       know, ``_id`` and value types (Decimal128 vs double, datetime vs ISO string) arrive as
-      they left. Only each repository's scope is copied (``users`` of type ``client``, not the
+      they left, except a spec's ``secret_fields`` (the original's plaintext MT5 passwords),
+      which are never copied. Only each repository's scope is copied (``users`` of type ``client``, not the
       web platform's admin accounts and their passwords).
     - ``merge=False`` (the default) refuses, with a :class:`ValidationError` and before writing
       anything, a target that already holds clients, prospects, investments, activity or MT5
@@ -68,6 +69,8 @@ async def copy_fund(source: FundStore, target: FundStore, *, progress: Progress 
         # one document, and the count is exact whatever it does.
         before = await into.count()
         async for batch in _batches(repo.scan_documents(BATCH_SIZE), BATCH_SIZE):
+            if repo.spec.secret_fields:  # plaintext passwords stay where they were
+                batch = [{k: v for k, v in doc.items() if k not in repo.spec.secret_fields} for doc in batch]
             skipped = await _insert(into, batch)
             done += len(batch)
             report(min(done / total, 1.0), f"Copying {name}: {done} of {total} records")

@@ -39,6 +39,9 @@ class CollectionSpec:
     scope: tuple[tuple[str, Any], ...] = ()
     #: Extra MongoDB indexes as lists of ``(path, direction)``, beyond one per field.
     compound_indexes: tuple[tuple[tuple[str, int], ...], ...] = ()
+    #: Raw fields where the original kept secrets in plain text (``mt5_account_config.password``):
+    #: the codec never writes them and a copy between databases leaves them behind.
+    secret_fields: tuple[str, ...] = ()
 
     def field(self, name: str) -> IndexedField:
         if name == self.key.name:

@@ -8,16 +8,18 @@ from contextlib import AbstractAsyncContextManager
 from ..domain.activity import ActivityEntry
 from ..domain.funds import DEFAULT_PRODUCTS, FundProduct
 from ..domain.investments import Investment
+from ..domain.money_managers import MoneyManager
 from ..domain.mt5_accounts import Mt5AccountLink
+from ..domain.mt5_config import Mt5AccountConfig
 from ..domain.people import Client
 from ..domain.prospects import Prospect
 from .base import DocumentBackend, Repository
-from .codecs import (ActivityCodec, ClientCodec, InvestmentCodec, Mt5AccountCodec, ProductCodec,
-                     ProspectCodec)
+from .codecs import (ActivityCodec, ClientCodec, InvestmentCodec, MoneyManagerCodec, Mt5AccountCodec,
+                     Mt5AccountConfigCodec, ProductCodec, ProspectCodec)
 from .spec import CollectionSpec
 
 CODECS = (ClientCodec(), ProspectCodec(), InvestmentCodec(), ProductCodec(), ActivityCodec(),
-          Mt5AccountCodec())
+          Mt5AccountCodec(), MoneyManagerCodec(), Mt5AccountConfigCodec())
 SPECS: tuple[CollectionSpec, ...] = tuple(c.spec for c in CODECS)
 
 
@@ -34,6 +36,10 @@ class FundStore:
             backend.collection(ActivityCodec.spec), c[ActivityCodec])
         self.mt5_accounts: Repository[Mt5AccountLink] = Repository(
             backend.collection(Mt5AccountCodec.spec), c[Mt5AccountCodec])
+        self.money_managers: Repository[MoneyManager] = Repository(
+            backend.collection(MoneyManagerCodec.spec), c[MoneyManagerCodec])
+        self.mt5_configs: Repository[Mt5AccountConfig] = Repository(
+            backend.collection(Mt5AccountConfigCodec.spec), c[Mt5AccountConfigCodec])
 
     @property
     def kind(self) -> str:
@@ -45,7 +51,7 @@ class FundStore:
 
     def repositories(self) -> Iterable[Repository]:
         return (self.clients, self.prospects, self.investments, self.products, self.activity,
-                self.mt5_accounts)
+                self.mt5_accounts, self.money_managers, self.mt5_configs)
 
     def repository(self, collection: str) -> Repository:
         """The repository holding the original's collection ``collection`` (``users`` -> clients)."""

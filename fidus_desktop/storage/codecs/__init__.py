@@ -3,8 +3,11 @@
 from .activity import ActivityCodec
 from .clients import ClientCodec
 from .investments import InvestmentCodec
+from .money_managers import MoneyManagerCodec
 from .mt5_accounts import Mt5AccountCodec
+from .mt5_config import Mt5AccountConfigCodec
 from .products import ProductCodec
 from .prospects import ProspectCodec
 
-__all__ = ["ActivityCodec", "ClientCodec", "InvestmentCodec", "Mt5AccountCodec", "ProductCodec", "ProspectCodec"]
+__all__ = ["ActivityCodec", "ClientCodec", "InvestmentCodec", "MoneyManagerCodec", "Mt5AccountCodec",
+           "Mt5AccountConfigCodec", "ProductCodec", "ProspectCodec"]

@@ -28,6 +28,8 @@ class Mt5AccountCodec:
             indexed("manager_name", "text"),
             indexed("status", "text"),
         ),
+        # Some of the original's scripts stored a plaintext MT5 password here too.
+        secret_fields=("password",),
     )
 
     def decode(self, doc: Doc) -> Mt5AccountLink:
