@@ -7,6 +7,13 @@ breaker: after a failure it is skipped for a while (doubling up to ``open_max``)
 costing every call a timeout. A background probe checks the sources ranked above the active one
 and returns to the best of them after ``recover_probes`` healthy answers in a row, so a primary
 that flaps is not chased back and forth.
+
+A source that hangs is the costly case: a dead one refuses at once, a hung one would hold every
+call until its own deadline. So a call still unanswered after ``suspect_after`` seconds, while
+another source could take over, asks the source's health on a short ``probe_timeout``: a source
+that cannot say it is healthy in that time is given up for this call (failover within about
+``suspect_after + probe_timeout`` seconds), while one that says so is waited for (a long deal
+history is slow, not dead).
 """
 
 from __future__ import annotations
@@ -93,7 +100,8 @@ class MemberStatus:
 class FailoverSource:
     def __init__(self, sources: Sequence[Mt5Source], *, name: str = "bridges", probe_interval: float = 5.0,
                  failure_threshold: int = 1, open_initial: float = 5.0, open_max: float = 60.0,
-                 recover_probes: int = 2, clock: Callable[[], float] = time.monotonic) -> None:
+                 recover_probes: int = 2, suspect_after: float = 0.5, probe_timeout: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         if not sources:
             raise ValueError("at least one source is needed")
         self.name = name
@@ -102,6 +110,8 @@ class FailoverSource:
         self.active_since = utc_now()
         self.probe_interval = probe_interval
         self.recover_probes = recover_probes
+        self.suspect_after = suspect_after
+        self.probe_timeout = probe_timeout
         self._probe_task: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -129,10 +139,13 @@ class FailoverSource:
         # With every breaker open, trying is still better than answering nothing.
         candidates = allowed or order
         failure: BridgeError | None = None
-        for index in candidates:
+        for position, index in enumerate(candidates):
             member = self._members[index]
             try:
-                result = await op(member.source)
+                if position == len(candidates) - 1:
+                    result = await op(member.source)  # the last one: nothing to fail over to
+                else:
+                    result = await self._watched(member.source, op)
             except BridgeError as exc:
                 if not exc.worth_failover:
                     raise
@@ -149,6 +162,41 @@ class FailoverSource:
         assert failure is not None
         raise BridgeError(failure.reason, f"No MT5 source answered. Last: {failure.message}",
                           detail=failure.detail, source=failure.source)
+
+    async def _watched(self, source: Mt5Source, op: Callable[[Mt5Source], Awaitable[T]]) -> T:
+        """``op(source)``, given up early when the source turns out not to answer its health."""
+        call = asyncio.ensure_future(op(source))
+        try:
+            done, _ = await asyncio.wait({call}, timeout=self.suspect_after)
+            if done:
+                return call.result()
+            probe = asyncio.ensure_future(self._probe(source))
+            try:
+                await asyncio.wait({call, probe}, return_when=asyncio.FIRST_COMPLETED)
+                if call.done():
+                    return call.result()
+                health = probe.result()
+            finally:
+                if not probe.done():
+                    probe.cancel()
+                    await asyncio.gather(probe, return_exceptions=True)
+            if health.connected:
+                return await call
+            raise BridgeError(ErrorReason.TIMEOUT, f"{source.name} is not answering ({health.detail}).",
+                              detail="health probe failed during a call", source=source.name)
+        finally:
+            if not call.done():
+                call.cancel()
+                await asyncio.gather(call, return_exceptions=True)
+
+    async def _probe(self, source: Mt5Source) -> SourceHealth:
+        """``source.health()`` within ``probe_timeout``: a source that cannot say it is fine is not."""
+        try:
+            return await asyncio.wait_for(source.health(), self.probe_timeout)
+        except TimeoutError:
+            return SourceHealth(source=source.name, connected=False, checked_at=utc_now(),
+                                reason=ErrorReason.TIMEOUT,
+                                detail=f"{source.name} did not answer a health check within {self.probe_timeout:g} s")
 
     # --- probing -----------------------------------------------------------------------------------------
     def _ensure_probe(self) -> None:
@@ -168,7 +216,7 @@ class FailoverSource:
         for index, member in enumerate(self._members):
             if index >= self._active and member.breaker.state == "closed":
                 continue
-            health = await member.source.health()
+            health = await self._probe(member.source)
             if health.connected:
                 member.good_probes += 1
                 member.breaker.success()
@@ -183,13 +231,13 @@ class FailoverSource:
     # --- the source interface --------------------------------------------------------------------------------
     async def health(self) -> SourceHealth:
         active = self._members[self._active]
-        first = await active.source.health()
+        first = await self._probe(active.source)
         if first.connected:
             return first
         for index, member in enumerate(self._members):
             if member is active:
                 continue
-            health = await member.source.health()
+            health = await self._probe(member.source)
             if health.connected:
                 self._switch(index, first.detail or "active source unhealthy")
                 return health

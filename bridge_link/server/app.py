@@ -1,8 +1,9 @@
 """The bridge server application: routers for our API and the original's, errors as JSON.
 
-Routers only parse, authenticate, call the session and serialize; everything MT5 happens in the
-session's one lane. Errors carry their reason and an honest status code (the original answered
-200 with zero balances or ``success: false``).
+Routers only parse, call the session and serialize; the key and the body's size are checked
+before them (:mod:`.guard`), everything MT5 happens in the session's one lane. Errors carry
+their reason and an honest status code (the original answered 200 with zero balances or
+``success: false``; see :mod:`.problems`).
 """
 
 from __future__ import annotations
@@ -13,22 +14,20 @@ import time
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI
 
-from ..errors import BridgeError, ErrorReason
-from . import legacy_deployed, legacy_seed, routes_v1
+from . import legacy_deployed, legacy_seed, problems, routes_v1
+from .guard import RequestGuard
 from .session import VERSION, BridgeSession
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("bridge_link.access")
+#: The routers whose pages need no key: monitoring only, no account data.
+OPEN_ROUTERS: tuple[APIRouter, ...] = (legacy_seed.open_router, legacy_deployed.open_router)
 
-STATUS = {ErrorReason.NOT_CONNECTED: 503, ErrorReason.TIMEOUT: 504, ErrorReason.AUTH_FAILED: 502,
-          ErrorReason.BAD_DATA: 502, ErrorReason.NOT_FOUND: 404}
 
-
-def error_body(exc: BridgeError) -> dict[str, Any]:
-    return {"detail": exc.message, "error": {"reason": exc.reason.value, "message": exc.message}}
+def open_paths() -> frozenset[str]:
+    return frozenset(route.path for router in OPEN_ROUTERS for route in router.routes)  # type: ignore[attr-defined]
 
 
 class AccessLog:
@@ -56,7 +55,9 @@ class AccessLog:
         finally:
             if access_log.isEnabledFor(logging.INFO):
                 client = scope.get("client") or ("?", 0)
-                access_log.info(json.dumps({"method": scope["method"], "path": scope["path"], "status": status,
+                # The path is cut: a client must not be able to write megabytes into the log.
+                access_log.info(json.dumps({"method": scope["method"][:16], "path": scope["path"][:200],
+                                            "status": status,
                                             "ms": round((time.perf_counter() - started) * 1000, 1),
                                             "client": client[0]}))
 
@@ -74,19 +75,11 @@ def create_app(session: BridgeSession, api_key: str) -> FastAPI:
     app = FastAPI(title="FIDUS MT5 bridge", version=VERSION, docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=lifespan)
     app.state.session = session
-    app.state.api_key = api_key.encode("utf-8")
-
-    @app.exception_handler(BridgeError)
-    async def bridge_error(_request: Request, exc: BridgeError) -> JSONResponse:
-        return JSONResponse(error_body(exc), status_code=STATUS[exc.reason])
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s", request.url.path)
-        return JSONResponse({"error": "Internal server error", "detail": "Internal server error"}, status_code=500)
-
+    problems.install(app)
     app.include_router(routes_v1.router)
     app.include_router(legacy_seed.router)
     app.include_router(legacy_deployed.router)
-    app.add_middleware(AccessLog)
+    app.add_middleware(RequestGuard, api_key=api_key.encode("utf-8"), open_paths=open_paths(),
+                       max_body_bytes=session.limits.max_body_bytes)
+    app.add_middleware(AccessLog)  # outermost: the guard's 401 and 413 are logged too
     return app

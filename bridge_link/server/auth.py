@@ -1,30 +1,22 @@
-"""API-key check for the bridge: the original's ``X-API-Key`` header, compared in constant time.
+"""The bridge's API key: the original's ``X-API-Key`` header, compared in constant time.
 
 The key comes from ``MT5_BRIDGE_API_KEY`` (the original's variable) or the keyring; there is no
-default key, and a rejected attempt is logged without what the caller sent.
+default key. It is checked by :mod:`.guard` before anything of a request is read, and a rejected
+attempt is logged without what the caller sent.
 """
 
 from __future__ import annotations
 
-import hmac
-import logging
 import os
-
-from fastapi import HTTPException, Request, Security
-from fastapi.security import APIKeyHeader
 
 from fidus_desktop.logs import register_secret
 from fidus_desktop.secrets import SecretStore
-
-log = logging.getLogger(__name__)
 
 HEADER = "X-API-Key"
 ENV_VAR = "MT5_BRIDGE_API_KEY"
 KEYRING_SERVICE = "fidus-bridge"
 KEYRING_ENTRY = "api-key"
 MIN_LENGTH = 16
-
-_header = APIKeyHeader(name=HEADER, auto_error=False)
 
 
 class ApiKeyMissing(Exception):
@@ -40,12 +32,3 @@ def load_api_key(store: SecretStore | None = None) -> str:
         raise ApiKeyMissing(f"The API key is too short (at least {MIN_LENGTH} characters).")
     register_secret(key)
     return key
-
-
-async def require_api_key(request: Request, given: str | None = Security(_header)) -> None:
-    expected: bytes = request.app.state.api_key
-    # compare_digest on bytes: constant time whatever the content, and no str/ASCII restriction.
-    if not given or not hmac.compare_digest(given.encode("utf-8"), expected):
-        log.info("rejected request to %s from %s: missing or wrong API key", request.url.path,
-                 request.client.host if request.client else "?")
-        raise HTTPException(status_code=401, detail="Invalid API key")

@@ -12,9 +12,10 @@ from fidus_desktop.secrets import SecretStore
 
 from ..direct import DirectSource
 from ..errors import BridgeError, ErrorReason
-from ..models import AccountRef
+from ..models import INT64_MAX, AccountRef
 from ..server_time import ServerZone
 from .auth import KEYRING_SERVICE
+from .limits import ServerLimits
 from .session import AccountMeta, BridgeSession, PasswordBook
 
 
@@ -31,6 +32,7 @@ class ServeOptions:
     server_dst: str = "eu"
     snapshot_ttl: float = 1.0
     request_timeout: float = 10.0
+    limits: ServerLimits = ServerLimits()
 
 
 def demo_directory() -> dict[int, AccountMeta]:
@@ -44,18 +46,47 @@ def read_accounts_file(path: str) -> dict[int, AccountMeta]:
     """``[{"login": 123, "name": "...", "fund_type": "CORE", "provider": "...", "target_amount": 1000}]``.
 
     Labels only: a ``password`` key is refused, so no secret ever sits beside the bridge in a file.
+    Read as Notepad saves it (UTF-8 with or without a BOM, or UTF-16); every mistake is a
+    ``ValueError`` that names the file and where in it.
     """
-    rows: Any = json.loads(Path(path).read_text(encoding="utf-8"))
+    try:
+        # json.loads on bytes detects UTF-8 (with its BOM), UTF-16 and UTF-32 by itself.
+        rows: Any = json.loads(Path(path).read_bytes())
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not a text file in UTF-8 (byte {exc.start}); save it as UTF-8.") from None
+    except json.JSONDecodeError as exc:
+        hint = " (write a backslash as \\\\ or use /)" if "escape" in exc.msg else ""
+        raise ValueError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}{hint}.") from None
+    except RecursionError:
+        raise ValueError(f"{path}: the JSON is nested too deeply.") from None
     if not isinstance(rows, list):
-        raise ValueError("the accounts file must hold a JSON list")
+        raise ValueError(f"{path}: the accounts file must hold a JSON list")
     directory: dict[int, AccountMeta] = {}
-    for row in rows:
+    for number, row in enumerate(rows, 1):
+        where = f"{path}: account {number}"
+        if not isinstance(row, dict):
+            raise ValueError(f"{where} is not a JSON object")
         if "password" in row:
-            raise ValueError("the accounts file must not hold passwords: use MT5_PWD_<login> or the keyring")
-        login = int(row["login"])
-        directory[login] = AccountMeta(login, str(row.get("name", "")), str(row.get("fund_type", "")),
-                                       str(row.get("provider", "")), read_decimal(row.get("target_amount")),
-                                       str(row.get("server", "")))
+            raise ValueError(f"{path}: the accounts file must not hold passwords: use MT5_PWD_<login> or the keyring")
+        login = row.get("login")
+        if isinstance(login, str) and login.strip().isdigit():
+            login = int(login.strip())
+        if not isinstance(login, int) or isinstance(login, bool) or not 0 < login <= INT64_MAX:
+            raise ValueError(f"{where}: 'login' must be a positive account number")
+        labels = {}
+        for key in ("name", "fund_type", "provider", "server"):
+            value = row.get(key, "")
+            if not isinstance(value, str):
+                raise ValueError(f"{where}: '{key}' must be text")
+            labels[key] = value
+        try:
+            target = read_decimal(row.get("target_amount"))
+        except ValueError:
+            raise ValueError(f"{where}: 'target_amount' must be a number") from None
+        if target is not None and (not target.is_finite() or not 0 <= target < 10**15):
+            raise ValueError(f"{where}: 'target_amount' must be a positive amount")
+        directory[login] = AccountMeta(login, labels["name"], labels["fund_type"], labels["provider"], target,
+                                       labels["server"])
     return directory
 
 
@@ -68,13 +99,14 @@ def build_session(options: ServeOptions, secrets: SecretStore | None = None) -> 
         directory = demo_directory()
         name, mode = "demo terminal", "demo"
     else:
+        # The accounts file first: its mistakes are worth reporting on any machine.
+        directory = read_accounts_file(options.accounts_file) if options.accounts_file else {}
         try:
             import MetaTrader5 as module  # noqa: N813 - Windows-only dependency
         except ImportError as exc:
             raise BridgeError(ErrorReason.NOT_CONNECTED, "The MetaTrader5 package is only available on Windows; "
                               "use --demo elsewhere.") from exc
         zone = ServerZone(options.server_utc_offset, options.server_dst)  # type: ignore[arg-type]
-        directory = read_accounts_file(options.accounts_file) if options.accounts_file else {}
         for login in (options.login, *options.accounts):
             if login and login not in directory:
                 directory[login] = AccountMeta(login, server=options.server if login == options.login else "")
@@ -92,4 +124,4 @@ def build_session(options: ServeOptions, secrets: SecretStore | None = None) -> 
     source = DirectSource(module, name=name, path=options.terminal_path, login=options.login, server=options.server,
                           password_for=passwords, zone=zone, accounts=refs, call_timeout=options.request_timeout)
     return BridgeSession(source, directory, passwords=passwords, snapshot_ttl=options.snapshot_ttl,
-                         request_timeout=options.request_timeout, mode=mode)
+                         request_timeout=options.request_timeout, mode=mode, limits=options.limits)

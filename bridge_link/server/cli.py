@@ -18,6 +18,7 @@ from fidus_desktop.secrets import SecretStore
 from ..errors import BridgeError
 from .auth import KEYRING_ENTRY, KEYRING_SERVICE, MIN_LENGTH, ApiKeyMissing, load_api_key
 from .build import ServeOptions, build_session
+from .limits import ServerLimits
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--server-dst", choices=("none", "eu", "us"), default="eu", help="broker summer-time rule")
     serve.add_argument("--snapshot-ttl", type=float, default=1.0, help="seconds an account snapshot is reused")
     serve.add_argument("--timeout", type=float, default=10.0, help="seconds per MT5 request")
+    defaults = ServerLimits()
+    serve.add_argument("--header-timeout", type=float, default=defaults.header_timeout,
+                       help="seconds a client has to send a whole request before it is disconnected")
+    serve.add_argument("--max-connections", type=int, default=defaults.max_connections,
+                       help="open connections at most; more are closed at once")
+    serve.add_argument("--max-history-days", type=int, default=defaults.max_history_days,
+                       help="the longest deal or order history one request may ask for")
     serve.add_argument("--log-file", default="", help="also log to this rotating file")
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     sub.add_parser("set-key", help="store the API key in the keyring (read from the terminal, never echoed)")
@@ -54,10 +62,21 @@ def _logging(level: str, log_file: str) -> None:
     logging.getLogger().addHandler(console)
 
 
+def _accounts(text: str) -> tuple[int, ...]:
+    try:
+        logins = tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise ValueError(f"--accounts must be account numbers separated by commas, not {text[:60]!r}") from None
+    if any(login <= 0 for login in logins):
+        raise ValueError("--accounts must be positive account numbers")
+    return logins
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .protocol import server_config
 
     try:
         key = load_api_key()
@@ -65,12 +84,14 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"fidus-bridge: {exc}", file=sys.stderr)
         return 2
     _logging(args.log_level, args.log_file)
-    options = ServeOptions(
-        demo=args.demo, seed=args.seed, terminal_path=args.terminal_path, login=args.login, server=args.server,
-        accounts=tuple(int(x) for x in args.accounts.split(",") if x.strip()), accounts_file=args.accounts_file,
-        server_utc_offset=args.server_utc_offset, server_dst=args.server_dst, snapshot_ttl=args.snapshot_ttl,
-        request_timeout=args.timeout)
+    limits = ServerLimits(header_timeout=args.header_timeout, max_connections=args.max_connections,
+                          max_history_days=args.max_history_days)
     try:
+        options = ServeOptions(
+            demo=args.demo, seed=args.seed, terminal_path=args.terminal_path, login=args.login, server=args.server,
+            accounts=_accounts(args.accounts), accounts_file=args.accounts_file,
+            server_utc_offset=args.server_utc_offset, server_dst=args.server_dst, snapshot_ttl=args.snapshot_ttl,
+            request_timeout=args.timeout, limits=limits)
         session = build_session(options)
     except (BridgeError, ValueError, OSError) as exc:
         print(f"fidus-bridge: {exc}", file=sys.stderr)
@@ -79,7 +100,9 @@ def _serve(args: argparse.Namespace) -> int:
         logging.getLogger(__name__).warning(
             "listening on %s: put TLS (a reverse proxy) and a firewall rule for the app's address in front", args.host)
     # uvicorn's own access log prints query strings; ours (structured, no query) replaces it.
-    uvicorn.run(create_app(session, key), host=args.host, port=args.port, access_log=False, log_config=None)
+    config = server_config(create_app(session, key), host=args.host, port=args.port, limits=limits,
+                           access_log=False, log_config=None)
+    uvicorn.Server(config).run()
     return 0
 
 

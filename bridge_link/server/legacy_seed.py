@@ -8,31 +8,26 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
-from fidus_desktop.domain.values import read_datetime, utc_now
+from fidus_desktop.domain.values import utc_now
 
 from ..errors import BridgeError, ErrorReason
 from ..models import SourceHealth
 from . import shapes
-from .auth import require_api_key
 from .deps import json_response, session_of
+from .ranges import body_date, body_login, history_range
 from .session import VERSION, BridgeSession
 
+#: Open for monitoring (no account data); every other route needs the key (see guard.py).
 open_router = APIRouter()
-keyed = APIRouter(dependencies=[Depends(require_api_key)])
+keyed = APIRouter()
 HISTORY_FROM = datetime(2020, 1, 1, tzinfo=UTC)  # G1's default start
 
 
 async def health_union(session: BridgeSession) -> tuple[dict[str, Any], SourceHealth]:
-    health = await session.health()
-    info = None
-    if health.reason is not ErrorReason.NOT_CONNECTED or health.connected:
-        try:
-            info = await session.terminal()
-        except BridgeError:
-            info = None
+    health, info = await session.health_state()  # from the last check: never behind other reads
     reachable = info is not None
     body = {
         "success": health.connected, "status": "healthy" if health.connected else "unhealthy",
@@ -127,11 +122,7 @@ async def initialize(request: Request) -> JSONResponse:
 @keyed.post("/api/mt5/login")
 async def login(request: Request, payload: Annotated[dict[str, Any], Body()]) -> JSONResponse:
     # G1 sends ``login``, G2 ``account``; the password, if any, stays in memory and is never echoed.
-    number = payload.get("login", payload.get("account"))
-    if isinstance(number, str) and number.isdigit():
-        number = int(number)
-    if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
-        return json_response({"detail": "A numeric 'login' (or 'account') is required."}, 422)
+    number = body_login(payload)
     password = payload.get("password") if isinstance(payload.get("password"), str) else None
     snap = await session_of(request).login(number, password)
     return json_response({"success": True, "login": snap.login, "account": snap.login, "server": snap.server,
@@ -160,36 +151,28 @@ async def symbols(request: Request) -> JSONResponse:
                           "timestamp": shapes.iso(utc_now())})
 
 
-def _range(payload: dict[str, Any]) -> tuple[datetime, datetime]:
-    try:
-        start = read_datetime(payload.get("from_date")) or HISTORY_FROM
-        end = read_datetime(payload.get("to_date")) or utc_now() + timedelta(days=1)
-    except ValueError as exc:
-        raise BridgeError(ErrorReason.BAD_DATA, "from_date and to_date must be ISO dates.") from exc
-    return start, end
-
-
-def _body_login(payload: dict[str, Any]) -> int:
-    number = payload.get("login", payload.get("account"))
-    if isinstance(number, str) and number.isdigit():
-        return int(number)
-    if isinstance(number, int) and not isinstance(number, bool):
-        return number
-    raise BridgeError(ErrorReason.NOT_FOUND, "A numeric 'login' is required.")
+def _range(session: BridgeSession, payload: dict[str, Any]) -> tuple[datetime, datetime]:
+    end = body_date(payload, "to_date", utc_now() + timedelta(days=1))
+    # G1's default start, kept within what one request may ask (from 2030 on, 2020 is too far).
+    default_start = max(HISTORY_FROM, end - timedelta(days=session.limits.max_history_days))
+    start = body_date(payload, "from_date", default_start)
+    return history_range(start, end, session.limits, ("from_date", "to_date"))
 
 
 @keyed.post("/api/mt5/history")
 async def history(request: Request, payload: Annotated[dict[str, Any], Body()]) -> JSONResponse:
-    number, (start, end) = _body_login(payload), _range(payload)
-    snap = await session_of(request).history_orders(number, start, end)
+    session = session_of(request)
+    number, (start, end) = body_login(payload), _range(session, payload)
+    snap = await session.history_orders(number, start, end)
     return json_response({"success": True, "login": number, "orders": [shapes.order_g1(o) for o in snap.orders],
                           "count": len(snap.orders), "from_date": shapes.iso(start), "to_date": shapes.iso(end)})
 
 
 @keyed.post("/api/mt5/deals")
 async def deals(request: Request, payload: Annotated[dict[str, Any], Body()]) -> JSONResponse:
-    number, (start, end) = _body_login(payload), _range(payload)
-    snap = await session_of(request).deals(number, start, end)
+    session = session_of(request)
+    number, (start, end) = body_login(payload), _range(session, payload)
+    snap = await session.deals(number, start, end)
     return json_response({"success": True, "login": number, "deals": [shapes.deal_g1(d) for d in snap.deals],
                           **shapes.flows(snap.deals), "count": len(snap.deals)})
 

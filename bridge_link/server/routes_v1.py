@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-
-
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime
 
 from ..models import AccountRef, Timeframe
-from .auth import require_api_key
 from .deps import model_response, models_response, session_of
+from .ranges import bars_range, history_range
 
 PREFIX = "/api/v1"
-router = APIRouter(prefix=PREFIX, dependencies=[Depends(require_api_key)])
+#: Every route needs the key (checked before anything is read, see guard.py).
+router = APIRouter(prefix=PREFIX)
+Symbol = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.get("/health")
@@ -50,29 +50,32 @@ async def orders(login: int, request: Request) -> Response:
 @router.get("/accounts/{login}/deals")
 async def deals(login: int, request: Request, date_from: Annotated[AwareDatetime, Query()],
                 date_to: Annotated[AwareDatetime, Query()]) -> Response:
-    return model_response(await session_of(request).deals(login, date_from, date_to))
+    session = session_of(request)
+    return model_response(await session.deals(login, *history_range(date_from, date_to, session.limits)))
 
 
 @router.get("/accounts/{login}/history-orders")
 async def history_orders(login: int, request: Request, date_from: Annotated[AwareDatetime, Query()],
                          date_to: Annotated[AwareDatetime, Query()]) -> Response:
-    return model_response(await session_of(request).history_orders(login, date_from, date_to))
+    session = session_of(request)
+    return model_response(await session.history_orders(login, *history_range(date_from, date_to, session.limits)))
 
 
 @router.get("/symbols/{symbol}")
-async def symbol(symbol: str, request: Request) -> Response:
+async def symbol(symbol: Symbol, request: Request) -> Response:
     return model_response(await session_of(request).symbol(symbol))
 
 
 @router.get("/symbols/{symbol}/tick")
-async def tick(symbol: str, request: Request) -> Response:
+async def tick(symbol: Symbol, request: Request) -> Response:
     return model_response(await session_of(request).tick(symbol))
 
 
 @router.get("/symbols/{symbol}/rates")
-async def rates(symbol: str, request: Request, timeframe: Timeframe, date_from: Annotated[AwareDatetime, Query()],
+async def rates(symbol: Symbol, request: Request, timeframe: Timeframe, date_from: Annotated[AwareDatetime, Query()],
                 date_to: Annotated[AwareDatetime, Query()]) -> Response:
-    result = await session_of(request).rates(symbol, timeframe, date_from, date_to)
+    session = session_of(request)
+    result = await session.rates(symbol, timeframe, *bars_range(timeframe, date_from, date_to, session.limits))
     return model_response(result)
 
 
@@ -81,5 +84,3 @@ async def reconnect(request: Request) -> Response:
     session = session_of(request)
     await session.reconnect()
     return model_response(await session.health())
-
-

@@ -9,6 +9,9 @@ from typing import Any
 
 import uvicorn
 
+from bridge_link.server.limits import ServerLimits
+from bridge_link.server.protocol import server_config
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -17,10 +20,12 @@ def free_port() -> int:
 
 
 class BackgroundServer:
-    def __init__(self, app: Any, port: int | None = None) -> None:
+    """As ``fidus-bridge serve`` runs it: uvicorn with the bridge's protocol and limits."""
+
+    def __init__(self, app: Any, port: int | None = None, limits: ServerLimits | None = None) -> None:
         self.port = port or free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,
-                                lifespan="on", timeout_graceful_shutdown=1, timeout_keep_alive=5)
+        config = server_config(app, host="127.0.0.1", port=self.port, limits=limits or ServerLimits(),
+                               log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=1)
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self.server.run, name=f"uvicorn-{self.port}", daemon=True)
 
