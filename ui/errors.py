@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication
 
 from fidus_desktop.errors import FidusError, UserCancelled
 from fidus_desktop.logs import redact
@@ -63,17 +63,6 @@ def report_error(exc: BaseException, context: str, show: Callable[[ErrorReport],
     else:
         log.warning("%s: %s", context or "error", report.message)
     show(report)
-
-
-def show_error_dialog(report: ErrorReport, parent: QWidget | None = None) -> QMessageBox:
-    """A non-blocking message box, for errors that happen when no window can host a banner."""
-    box = QMessageBox(QMessageBox.Icon.Critical if report.level == "error" else QMessageBox.Icon.Warning,
-                      report.title, report.message, QMessageBox.StandardButton.Close, parent)
-    copy = box.addButton("Copy details", QMessageBox.ButtonRole.ActionRole)
-    copy.clicked.connect(lambda: copy_to_clipboard(report.detail))
-    box.setDetailedText(report.detail)
-    box.open()
-    return box
 
 
 def copy_to_clipboard(text: str) -> None:

@@ -14,7 +14,7 @@ cent, half-up, exactly once (:func:`~fidus_desktop.domain.values.to_cents`).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -121,17 +121,6 @@ def payment_schedule(investment: Investment, product: FundProduct,
     end = start + template.principal_offset
     rows.append(ScheduledPayment(inv_id, 0, end, PaymentKind.PRINCIPAL, investment.principal, end))
     return tuple(rows)
-
-
-def schedules_for(investments: Iterable[Investment], products: Mapping[str, FundProduct],
-                  reading: ScheduleReading | None = None) -> dict[str, tuple[ScheduledPayment, ...]]:
-    """Schedules by investment id; investments of an unknown product are left out."""
-    out: dict[str, tuple[ScheduledPayment, ...]] = {}
-    for inv in investments:
-        product = products.get(inv.product)
-        if product is not None:
-            out[inv.investment_id] = payment_schedule(inv, product, reading)
-    return out
 
 
 def total_interest(schedule: Iterable[ScheduledPayment]) -> Decimal:

@@ -71,11 +71,6 @@ def read_datetime(value: Any) -> datetime | None:
     raise ValueError(f"not a date: {value!r}")
 
 
-def read_date(value: Any) -> date | None:
-    moment = read_datetime(value)
-    return moment.date() if moment else None
-
-
 def read_account_number(value: Any) -> int | None:
     """MT5 logins are ints, sometimes stored as strings (``"<n>"``)."""
     if value is None or value == "":

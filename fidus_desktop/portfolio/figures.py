@@ -93,7 +93,6 @@ def compute_dashboard(book: PortfolioBook) -> Dashboard:
     today = as_of.toordinal()
     h30, h90 = today + 30, today + 90
     first_month = as_of.year * 12 + as_of.month - 1
-    horizon = first_month + 12  # exclusive: the next 12 months from the start of this one
     active = book.active_slots()
     codes = book.codes
     n_codes = len(codes)

@@ -57,12 +57,6 @@ def to_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def bson_time(moment: datetime) -> datetime:
-    """``moment`` as a BSON datetime holds it: aware UTC, cut (not rounded) to milliseconds."""
-    utc = to_utc(moment)
-    return utc.replace(microsecond=utc.microsecond - utc.microsecond % 1000)
-
-
 @functools.lru_cache(maxsize=8192)
 def utc_iso_millis(moment: datetime) -> str:
     """``2026-03-01T09:30:00.123`` (UTC, no offset): fixed width, so text order is time order.

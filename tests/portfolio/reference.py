@@ -85,42 +85,6 @@ def build_portfolio(products: Iterable[FundProduct], investments: Iterable[Inves
                          unscheduled=tuple(unscheduled))
 
 
-def paid_key(entry: ActivityEntry) -> PaymentKey | None:
-    kind = next((k for k, t in PAID_TYPES.items() if t == entry.activity_type), None)
-    due = entry.details.get("due_date")
-    if kind is None or not entry.investment_id or not due:
-        return None
-    try:
-        return entry.investment_id, kind.value, date.fromisoformat(str(due)[:10])
-    except ValueError:  # a record someone else wrote by hand; it matches no scheduled payment
-        return None
-
-
-def build_portfolio(products: Iterable[FundProduct], investments: Iterable[Investment],
-                    clients: Iterable[Client], accounts: Iterable[Mt5AccountLink],
-                    paid_entries: Iterable[ActivityEntry], as_of: date) -> PortfolioData:
-    by_code = {p.code: p for p in products}
-    investments = tuple(investments)
-    active = tuple(i for i in investments if i.is_active)
-    schedules: dict[str, tuple[ScheduledPayment, ...]] = {}
-    unscheduled = []
-    for inv in active:
-        product = by_code.get(inv.product)
-        if product is None:
-            unscheduled.append(inv)
-        else:
-            schedules[inv.investment_id] = payment_schedule(inv, product)
-    paid = {}
-    for entry in paid_entries:
-        key = paid_key(entry)
-        if key is not None:
-            paid[key] = entry
-    return PortfolioData(as_of=as_of, products=by_code, investments=investments,
-                         clients={c.client_id: c for c in clients}, accounts=tuple(accounts),
-                         paid=paid, schedules=schedules, active=active,
-                         unscheduled=tuple(unscheduled))
-
-
 def product_codes(data: PortfolioData) -> list[str]:
     """The four products first, then any other code stored in the database."""
     codes = list(PRODUCT_CODES)

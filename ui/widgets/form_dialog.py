@@ -9,7 +9,9 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from fidus_desktop.errors import ConflictError, ValidationError
+from fidus_desktop.errors import ConflictError, FidusError, ValidationError
+
+from ..errors import ErrorReport, report_error
 
 ERROR_STYLE = "border: 1px solid #B00020;"
 
@@ -76,7 +78,13 @@ class FormDialog(QDialog):
             text = "\n".join(lines) or str(exc)
         elif isinstance(exc, ConflictError):
             text = f"{exc} Close this dialog and open the record again to see the current values."
+        elif isinstance(exc, FidusError):
+            text = exc.message
         else:
-            text = str(exc) or type(exc).__name__
+            # A bug, not a refusal: through the one error path (logged with its traceback,
+            # redacted), and said here so the input stays on screen beside it.
+            reports: list[ErrorReport] = []
+            report_error(exc, self.windowTitle(), reports.append)
+            text = (reports[0].message if reports else "Unexpected error.") + " Nothing was saved; the details are in the log."
         self.error.setText(text)
         self.error.show()
