@@ -45,6 +45,21 @@ def paid_records(rows: Iterable[Sequence[Any]]) -> list[PaidRecord]:
     return records
 
 
+def paid_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[str, str, str, date, date | None]]:
+    """As :func:`paid_records`, as plain tuples (what a bulk load of the book takes)."""
+    kinds, out = _KIND_OF_TYPE, []
+    for log_id, investment_id, activity_type, due, paid_on in rows:
+        kind = kinds.get(activity_type)
+        if kind is None or not investment_id or not due:
+            continue
+        try:
+            out.append((log_id, investment_id, kind, date.fromisoformat(due[:10]),
+                        date.fromisoformat(paid_on[:10]) if paid_on else None))
+        except (ValueError, TypeError):
+            continue
+    return out
+
+
 def _paid_query(keys: Sequence[str] | None = None) -> Query:
     where: tuple = (In("activity_type", tuple(PAID_TYPES.values())),)
     if keys is not None:
@@ -60,9 +75,10 @@ async def load_book(store: FundStore, as_of: date) -> PortfolioBook:
     book.set_clients({key: name or "" for key, name in await store.clients.project(("name",))})
     book.set_accounts(await store.mt5_accounts.find())
     rows = await store.investments.project(INVESTMENT_FIELDS)
-    await cpu.run(lambda: book.put_investments(rows), action="portfolio: investments")
+    await cpu.run(lambda: book.load_investments(rows), action="portfolio: investments")
+    del rows
     paid = await store.activity.project(PAID_FIELDS, _paid_query())
-    await cpu.run(lambda: book.put_paid(paid_records(paid)), action="portfolio: payments")
+    await cpu.run(lambda: book.load_paid(paid_rows(paid)), action="portfolio: payments")
     return book
 
 
@@ -74,10 +90,10 @@ def book_from_records(products: Iterable[FundProduct], investments: Iterable[Inv
     book.set_products(products)
     book.set_clients({c.client_id: c.name for c in clients})
     book.set_accounts(accounts)
-    book.put_investments((i.investment_id, i.client_id, i.product, str(i.status), i.start_date, i.principal,
-                          i.interest_rate, i.client_name, i.shape.value) for i in investments)
-    book.put_paid(paid_records((e.log_id, e.investment_id, e.activity_type, e.details.get("due_date"),
-                                e.details.get("paid_on")) for e in paid_entries))
+    book.load_investments([(i.investment_id, i.client_id, i.product, str(i.status), i.start_date, i.principal,
+                            i.interest_rate, i.client_name, i.shape.value) for i in investments])
+    book.load_paid(paid_rows((e.log_id, e.investment_id, e.activity_type, e.details.get("due_date"),
+                              e.details.get("paid_on")) for e in paid_entries))
     return book
 
 
