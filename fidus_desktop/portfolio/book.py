@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+import threading
+
 import numpy as np
 
 from ..domain.funds import PRODUCT_CODES, FundProduct
@@ -112,6 +114,10 @@ class PortfolioBook:
     version: int = 0
 
     def __post_init__(self) -> None:
+        #: Held by whoever changes the book or reads it in a lane (several lanes and the
+        #: service's updates meet here); never taken on the loop's thread, which only reads the
+        #: few rows on screen.
+        self.lock = threading.RLock()
         self.ids: list[str] = []
         self.index: dict[str, int] = {}
         self.client_ids: list[str] = []

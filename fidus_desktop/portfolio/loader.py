@@ -7,7 +7,7 @@ sees exactly what the rest of the app sees, at a fraction of the cost of decodin
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -26,6 +26,17 @@ PAID_FIELDS = ("investment_id", "activity_type", "due_date", "paid_on")
 _KIND_OF_TYPE = {activity_type: kind.value for kind, activity_type in PAID_TYPES.items()}
 #: Keys per ``In`` query when refreshing part of the book.
 _CHUNK = 500
+
+
+async def with_book[T](book: PortfolioBook, fn: Callable[[], T], action: str = "portfolio: update") -> T:
+    """Run ``fn`` (which changes ``book``) in the cpu lane under the book's lock: a change may
+    touch every investment (new product terms), and readers in other lanes must not see it half
+    done."""
+    def locked() -> T:
+        with book.lock:
+            return fn()
+
+    return await shared_lanes().cpu.run(locked, action=action)
 
 
 def paid_records(rows: Iterable[Sequence[Any]]) -> list[PaidRecord]:
@@ -70,13 +81,12 @@ def _paid_query(keys: Sequence[str] | None = None) -> Query:
 async def load_book(store: FundStore, as_of: date) -> PortfolioBook:
     """The whole book (at start, or when another writer changed records we cannot name)."""
     cpu = shared_lanes().cpu
-    book = PortfolioBook(as_of)
+    book = PortfolioBook(as_of)  # nobody reads it before it is returned: no lock needed
     book.set_products(await store.products.find())
     book.set_clients({key: name or "" for key, name in await store.clients.project(("name",))})
     book.set_accounts(await store.mt5_accounts.find())
     rows = await store.investments.project(INVESTMENT_FIELDS)
     await cpu.run(lambda: book.load_investments(rows), action="portfolio: investments")
-    del rows
     paid = await store.activity.project(PAID_FIELDS, _paid_query())
     await cpu.run(lambda: book.load_paid(paid_rows(paid)), action="portfolio: payments")
     return book
@@ -107,18 +117,26 @@ async def refresh_investments(store: FundStore, book: PortfolioBook, ids: Iterab
     """Take the current state of these investments in (gone ones leave the book)."""
     for chunk in _chunks(ids):
         rows = await store.investments.project(INVESTMENT_FIELDS, Query(where=(In("investment_id", chunk),)))
-        book.put_investments(rows)
         found = {str(r[0]) for r in rows}
-        book.remove_investments(k for k in chunk if k not in found)
+
+        def take_in(rows: list = rows, chunk: tuple = chunk, found: set = found) -> None:
+            book.put_investments(rows)
+            book.remove_investments([k for k in chunk if k not in found])
+
+        await with_book(book, take_in)
 
 
 async def refresh_paid(store: FundStore, book: PortfolioBook, log_ids: Iterable[str]) -> None:
     for chunk in _chunks(log_ids):
         rows = await store.activity.project(PAID_FIELDS, _paid_query(chunk))
         records = paid_records(rows)
-        book.put_paid(records)
         found = {r.log_id for r in records}
-        book.remove_paid(k for k in chunk if k not in found)
+
+        def take_in(records: list = records, chunk: tuple = chunk, found: set = found) -> None:
+            book.put_paid(records)
+            book.remove_paid([k for k in chunk if k not in found])
+
+        await with_book(book, take_in)
 
 
 async def refresh_clients(store: FundStore, book: PortfolioBook, ids: Iterable[str]) -> None:
@@ -129,4 +147,4 @@ async def refresh_clients(store: FundStore, book: PortfolioBook, ids: Iterable[s
         for key in chunk:
             names.pop(key, None)
         names.update(found)
-    book.set_clients(names)
+    await with_book(book, lambda: book.set_clients(names))

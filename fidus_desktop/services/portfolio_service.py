@@ -31,12 +31,12 @@ from ..domain.schedules import PaymentKind, ScheduledPayment, payment_schedule
 from ..domain.values import ZERO, read_datetime, utc_now
 from ..errors import FidusError, StorageUnavailable
 from ..events import EventType
-from ..lanes import shared_lanes
 from ..portfolio import calendar as calendar_view
 from ..portfolio import holdings
 from ..portfolio.book import INVESTMENT_FIELDS, PortfolioBook, Problem
 from ..portfolio.figures import compute_dashboard
-from ..portfolio.loader import load_book, paid_records, refresh_clients, refresh_investments, refresh_paid
+from ..portfolio.loader import (load_book, paid_records, refresh_clients, refresh_investments,
+                                refresh_paid, with_book)
 from ..runtime.service import Service
 from ..storage.store import SPECS
 from ..storage.writes import Insert, Patch
@@ -178,15 +178,16 @@ class PortfolioService(Service):
         if unknown and store is not None:
             await self._load()
             return
-        for change in batch:
-            if change.pending:  # the database is away: lay the queued edits over the book
-                for op in self._context.writer.pending():
-                    self._overlay(book, op)
+        if any(c.pending for c in batch):  # the database is away: lay the queued edits over the book
+            queued = self._context.writer.pending()
+            await with_book(book, lambda: [self._overlay(book, op) for op in queued])
         if store is not None and not merged.pending:
             if merged.products:
-                book.set_products(await store.products.find())
+                products = await store.products.find()
+                await with_book(book, lambda: book.set_products(products))
             if merged.mt5_accounts:
-                book.set_accounts(await store.mt5_accounts.find())
+                accounts = await store.mt5_accounts.find()
+                await with_book(book, lambda: book.set_accounts(accounts))
             if merged.clients:
                 await refresh_clients(store, book, merged.clients)
             if merged.investments:
@@ -230,7 +231,7 @@ class PortfolioService(Service):
             book.put_paid(paid_records(rows))
 
     async def _publish(self, book: PortfolioBook, changes: Changes | None) -> None:
-        dashboard = await shared_lanes().cpu.run(lambda: compute_dashboard(book), action="portfolio figures")
+        dashboard = await with_book(book, lambda: compute_dashboard(book), "portfolio figures")
         self.book, self.dashboard, self.error = book, dashboard, ""
         self._ready.set()
         self._context.events.publish(EventType.PORTFOLIO_UPDATED, PortfolioUpdate(book.version, changes, dashboard))
@@ -269,7 +270,7 @@ class PortfolioService(Service):
 
     async def calendar(self, flt: CalendarFilter) -> calendar_view.CalendarSelection:
         book = await self.ready()
-        return await shared_lanes().cpu.run(lambda: calendar_view.select(book, flt), action="payment calendar")
+        return await with_book(book, lambda: calendar_view.select(book, flt), "payment calendar")
 
     async def holdings(self, flt: holdings.HoldingsFilter) -> np.ndarray:
         book = await self.ready()
@@ -278,4 +279,4 @@ class PortfolioService(Service):
             holdings.next_payments(book)  # computed here, not when the first row is drawn
             return holdings.select(book, flt)
 
-        return await shared_lanes().cpu.run(work, action="investments table")
+        return await with_book(book, work, "investments table")

@@ -72,7 +72,8 @@ def export_statements(*, tasks: TaskRunner, book: PortfolioBook, client_ids: Seq
     from .statement_pdf import write_statement_pdf
 
     def export(progress: Callable[[float, str], None]) -> list[Path]:
-        return statements.export_statements(
+        with book.lock:  # the service's updates wait for the batch (the file writes are short)
+            return statements.export_statements(
             book, client_ids, first, last, fund_name, folder, pdf_writer=write_statement_pdf if pdf else None,
             with_csv=csv, progress=progress)
 

@@ -123,7 +123,8 @@ class PortfolioPanel(Panel):
             self.products.set_products(list(book.products.values()), book.as_of)
         elif widget is self.statements:
             def clients() -> list[tuple[str, str]]:
-                invested = {book.client_ids[s] for s in book.slots()}
+                with book.lock:
+                    invested = {book.client_ids[s] for s in book.slots()}
                 return sorted(((book.clients.get(c) or c, c) for c in invested), key=lambda p: collation_key(p[0]))
 
             self.tasks.run(clients, lane="cpu", name="statement clients",
@@ -254,7 +255,11 @@ class PortfolioPanel(Panel):
                 self.statements.show_preview(client_id, None, "The preview could not be made.")
                 self.tasks.report(exc, "statement preview")
 
-        self.tasks.run(lambda: build_statement(book, client_id, first, last, fund), lane="cpu",
+        def build() -> Any:
+            with book.lock:
+                return build_statement(book, client_id, first, last, fund)
+
+        self.tasks.run(build, lane="cpu",
                        name="statement preview", on_success=lambda s: self.statements.show_preview(client_id, s),
                        on_failure=failed)
 
