@@ -122,8 +122,12 @@ class AppContext:
     # ---- storage -------------------------------------------------------------------------
 
     def storage_target(self) -> StorageTarget | None:
-        """The database to open, or ``None`` when MongoDB is chosen but no URI is saved."""
+        """The database to open, or ``None`` when MongoDB is chosen but no URI is saved.
+
+        Raises :class:`ConfigError` when the settings file did not say which one to use."""
         storage = self.settings.storage
+        if self._mongo_uri is None:
+            storage.require_known()
         if self._mongo_uri is None and storage.backend == "sqlite":
             return self.storage_target_embedded()
         uri = self._mongo_uri or self.secrets.get(storage.mongo_uri_secret)
@@ -136,6 +140,7 @@ class AppContext:
     def storage_target_embedded(self) -> StorageTarget:
         """This computer's fund file, whichever backend the settings choose."""
         storage = self.settings.storage
+        storage.require_known()  # the file may name another fund file than the default
         path = Path(storage.sqlite_path) if storage.sqlite_path else self.paths.fund_db
         path = path.expanduser().absolute()
         # A plain path means the embedded store to ``open_store`` on every platform.
@@ -160,7 +165,11 @@ class AppContext:
     async def _open_store(self, *, demo: bool) -> None:
         from .storage.open import open_store  # the drivers cost import time; load them off the first paint
 
-        target = self.storage_target()
+        try:
+            target = self.storage_target()
+        except FidusError as exc:  # the settings file does not say which database holds the fund
+            self.health.report(ServiceName.DATABASE, ServiceState.NOT_CONFIGURED, "settings file", str(exc))
+            return
         if target is None:
             entry = self.settings.storage.mongo_uri_secret
             self.health.report(ServiceName.DATABASE, ServiceState.NOT_CONFIGURED, "MongoDB",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fidus_desktop.domain.values import read_decimal
+from fidus_desktop.fileio import read_json_file
 from fidus_desktop.secrets import SecretStore
 
 from ..direct import DirectSource
@@ -45,7 +45,8 @@ def read_accounts_file(path: str) -> dict[int, AccountMeta]:
 
     Labels only: a ``password`` key is refused, so no secret ever sits beside the bridge in a file.
     """
-    rows: Any = json.loads(Path(path).read_text(encoding="utf-8"))
+    # With or without a BOM (Notepad on Windows Server); a syntax error names its line and column.
+    rows: Any = read_json_file(Path(path))
     if not isinstance(rows, list):
         raise ValueError("the accounts file must hold a JSON list")
     directory: dict[int, AccountMeta] = {}

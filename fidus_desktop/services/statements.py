@@ -21,6 +21,7 @@ from ..domain.investments import InvestmentStatus
 from ..domain.schedules import PaymentKind, contract_end, monthly_rate_of
 from ..domain.values import ZERO
 from ..errors import NotFoundError, ValidationError
+from ..fileio import atomic_write_text
 from .payment_calendar import CalendarFilter, CalendarRow, PaymentState, calendar_rows, paid_on_of
 from .portfolio import PortfolioData
 
@@ -210,7 +211,7 @@ def export_statements(data: PortfolioData, client_ids: Sequence[str], period_sta
             written.append(path)
         if with_csv:
             path = folder / statement_filename(statement, "csv")
-            path.write_text(statement_csv(statement), encoding="utf-8")
+            atomic_write_text(path, statement_csv(statement))
             written.append(path)
     if progress is not None:
         progress(1.0, f"{len(written)} file(s) written")
