@@ -177,9 +177,12 @@ class AppContext:
             return
         self.health.report(ServiceName.DATABASE, ServiceState.CONNECTING, target.display)
         first_run = target.embedded_path is not None and not target.embedded_path.exists()
+        if first_run:
+            await self._load_demo(target)  # built beside the fund, moved into place only complete
         try:
             store = await open_store(target.uri, database=target.database,
-                                     timeout_seconds=self.settings.storage.timeout_seconds)
+                                     timeout_seconds=self.settings.storage.timeout_seconds,
+                                     daily_backup=True, backups_kept=self.settings.storage.backups_kept)
         except (FidusError, OSError) as exc:
             log.warning("database %s unavailable: %s", target.display, exc)
             self.health.report(ServiceName.DATABASE, ServiceState.OFFLINE, target.display, str(exc))
@@ -196,16 +199,21 @@ class AppContext:
         if demo and target.kind != "sqlite":
             self.startup_warnings.append("Demo data is only ever loaded into the embedded database, "
                                          "never into MongoDB.")
-        elif target.kind == "sqlite" and (first_run or demo) and await store.is_empty():
-            await self._load_demo(store, target)
+        elif target.kind == "sqlite" and demo and not self.demo_loaded and await store.is_empty():
+            await self._load_demo(target, store)
         self.health.report(ServiceName.DATABASE, ServiceState.ONLINE, target.display)
 
-    async def _load_demo(self, store: FundStore, target: StorageTarget) -> None:
-        from .demo.fund import load_demo_fund
+    async def _load_demo(self, target: StorageTarget, store: FundStore | None = None) -> None:
+        """Into a new fund file (all or nothing), or into the open, empty ``store``."""
+        from .demo.fund import create_demo_fund_file, load_demo_fund
 
         try:
-            await load_demo_fund(store)
-        except FidusError as exc:  # the store itself works: start empty rather than not at all
+            if store is None:
+                assert target.embedded_path is not None
+                await create_demo_fund_file(target.embedded_path)
+            else:
+                await load_demo_fund(store)
+        except (FidusError, OSError) as exc:  # start empty rather than not at all
             log.warning("demo fund not loaded: %s", exc)
             self.startup_warnings.append(f"The demo fund could not be loaded ({exc}); the fund starts empty.")
             return
