@@ -19,6 +19,8 @@ COMMANDS: tuple[str, ...] = (
     "fidus_desktop.commands.migrate",
     "fidus_desktop.commands.secret",
     "fidus_desktop.commands.report",
+    "fidus_desktop.commands.backup",
+    "fidus_desktop.commands.doctor",
 )
 
 

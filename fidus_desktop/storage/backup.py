@@ -53,7 +53,7 @@ def folder_of(fund: Path) -> Path:
 
 
 def _pattern(fund: Path) -> re.Pattern[str]:
-    return re.compile(rf"^{re.escape(fund.stem)}-(\d{{8}}T\d{{6}}Z)(?:-\d+)?-([a-z-]+)\.sqlite3$")
+    return re.compile(rf"^{re.escape(fund.stem)}-(\d{{8}}T\d{{6}}Z)(?:-(\d+))?-([a-z-]+)\.sqlite3$")
 
 
 def list_backups(fund: Path) -> list[Backup]:
@@ -65,8 +65,8 @@ def list_backups(fund: Path) -> list[Backup]:
     for path in folder.iterdir():
         if match := pattern.match(path.name):
             taken = datetime.strptime(match.group(1), _STAMP).replace(tzinfo=UTC)
-            found.append(Backup(path, taken, match.group(2)))
-    return sorted(found, key=lambda b: (b.taken_at, b.path.name))
+            found.append((taken, int(match.group(2) or 0), Backup(path, taken, match.group(3))))
+    return [b for *_, b in sorted(found, key=lambda row: row[:2])]
 
 
 def restore_hint(fund: Path) -> str:
@@ -88,6 +88,9 @@ def _copy(source: Path, target: Path) -> None:
         dst = sqlite3.connect(target)
         try:
             src.backup(dst)
+            # A copy in rollback-journal mode is one self-contained file: reading it (a check,
+            # a restore) leaves no -wal/-shm beside it. The app turns WAL back on when it opens it.
+            dst.execute("PRAGMA journal_mode = DELETE")
         finally:
             dst.close()
     finally:
@@ -100,11 +103,20 @@ def backup_now(fund: Path, reason: str = "manual", keep: int = DEFAULT_KEEP) -> 
     call it through :func:`backup` from the event loop)."""
     if not fund.exists():
         raise StorageUnavailable(f"There is no fund database at {fund} to back up.", reason="config")
+    try:
+        problems = check_file(fund, quick=True)
+    except sqlite3.DatabaseError as exc:
+        problems = [str(exc)]
+    if problems:
+        # A copy of a damaged file would push a good backup out of the ones kept.
+        raise StorageCorrupt(f"The fund database at {fund} is damaged (SQLite's integrity check: {problems[0]}), "
+                             f"so it was not backed up. {restore_hint(fund)}")
     folder = fileio.private_dir(folder_of(fund))
     stamp = utc_now().strftime(_STAMP)
-    target, n = folder / f"{fund.stem}-{stamp}-{reason}.sqlite3", 1
-    while target.exists():  # two backups within one second
-        target, n = folder / f"{fund.stem}-{stamp}-{n}-{reason}.sqlite3", n + 1
+    # Several backups within one second are numbered, so their order is still known.
+    same_second = sum(1 for b in list_backups(fund) if b.taken_at.strftime(_STAMP) == stamp)
+    target = folder / (f"{fund.stem}-{stamp}-{same_second}-{reason}.sqlite3" if same_second
+                       else f"{fund.stem}-{stamp}-{reason}.sqlite3")
     try:
         with fileio.atomic_path(target, suffix=".incomplete") as tmp:
             _copy(fund, tmp)

@@ -23,6 +23,10 @@ _SQLITE_SCHEME = "sqlite://"
 _SECRET_OPTION = re.compile(r"(?i)password|token|secret|authmechanismproperties")
 
 
+def is_mongodb_uri(uri: str) -> bool:
+    return uri.strip().startswith(_MONGO_SCHEMES)
+
+
 def sqlite_path(uri: str) -> Path | None:
     """The file a URI names when it means SQLite, else ``None``."""
     if uri.startswith(_SQLITE_SCHEME):

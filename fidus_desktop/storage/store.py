@@ -11,6 +11,7 @@ from ..domain.mt5_accounts import Mt5AccountLink
 from ..domain.people import Client
 from ..domain.prospects import Prospect
 from .base import DocumentBackend, Repository
+from .problems import DocumentProblems
 from .codecs import (ActivityCodec, ClientCodec, InvestmentCodec, Mt5AccountCodec, ProductCodec,
                      ProspectCodec)
 from .spec import CollectionSpec
@@ -23,16 +24,19 @@ SPECS: tuple[CollectionSpec, ...] = tuple(c.spec for c in CODECS)
 class FundStore:
     def __init__(self, backend: DocumentBackend) -> None:
         self.backend = backend
+        #: Documents left out of every figure because the app cannot trust them.
+        self.problems = DocumentProblems()
         c = {type(codec): codec for codec in CODECS}
-        self.clients: Repository[Client] = Repository(backend.collection(ClientCodec.spec), c[ClientCodec])
-        self.prospects: Repository[Prospect] = Repository(backend.collection(ProspectCodec.spec), c[ProspectCodec])
-        self.investments: Repository[Investment] = Repository(
-            backend.collection(InvestmentCodec.spec), c[InvestmentCodec])
-        self.products: Repository[FundProduct] = Repository(backend.collection(ProductCodec.spec), c[ProductCodec])
-        self.activity: Repository[ActivityEntry] = Repository(
-            backend.collection(ActivityCodec.spec), c[ActivityCodec])
-        self.mt5_accounts: Repository[Mt5AccountLink] = Repository(
-            backend.collection(Mt5AccountCodec.spec), c[Mt5AccountCodec])
+
+        def repo(codec: type) -> Repository:  # type: ignore[type-arg]
+            return Repository(backend.collection(codec.spec), c[codec], self.problems)
+
+        self.clients: Repository[Client] = repo(ClientCodec)
+        self.prospects: Repository[Prospect] = repo(ProspectCodec)
+        self.investments: Repository[Investment] = repo(InvestmentCodec)
+        self.products: Repository[FundProduct] = repo(ProductCodec)
+        self.activity: Repository[ActivityEntry] = repo(ActivityCodec)
+        self.mt5_accounts: Repository[Mt5AccountLink] = repo(Mt5AccountCodec)
 
     @property
     def kind(self) -> str:

@@ -1,4 +1,5 @@
-"""The Health panel: every outside service's state, live, plus what waits in the local outbox."""
+"""The Health panel: every outside service's state, live, what waits in the local outbox, and the
+records left out of the figures because the app cannot trust them."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .base import Panel
 STATE_COLOURS = {ServiceState.ONLINE: "#1e7b45", ServiceState.STALE: "#a4660f", ServiceState.OFFLINE: "#b42318",
                  ServiceState.CONNECTING: "#2456a6"}
 COLUMNS = ("Service", "State", "Source", "Detail", "Since")
+PROBLEM_COLUMNS = ("Collection", "Record", "Field", "Why it is left out")
 #: The outbox changes without events (the sync worker drains it); a slow poll while visible.
 OUTBOX_POLL_MS = 5000
 
@@ -56,6 +58,20 @@ class HealthPanel(Panel):
         facts.addRow("Fund data:", self.store_label)
         facts.addRow("Data folder:", self.folder_label)
         layout.addLayout(facts)
+
+        self.problems_label = QLabel("", self)
+        self.problems_label.setWordWrap(True)
+        layout.addWidget(self.problems_label)
+        self.problems_table = QTableWidget(0, len(PROBLEM_COLUMNS), self)
+        self.problems_table.setHorizontalHeaderLabels(PROBLEM_COLUMNS)
+        self.problems_table.verticalHeader().hide()
+        self.problems_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.problems_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        problem_header = self.problems_table.horizontalHeader()
+        problem_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        problem_header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.problems_table.hide()
+        layout.addWidget(self.problems_table, 1)
 
         buttons = QHBoxLayout()
         self.reconnect_button = QPushButton("Reconnect database", self)
@@ -104,6 +120,34 @@ class HealthPanel(Panel):
         self.refresh_outbox()
         self._poll.start()
 
+    def on_changes(self, changes: object) -> None:
+        self.refresh_problems()  # a panel's reload may have found (or cleared) a bad record
+
+    def refresh_problems(self) -> None:
+        """Show what the store's reads left out; reads happen elsewhere (no I/O here)."""
+        store = self.context.store
+        problems = store.problems.all() if store is not None else []
+        if not problems:
+            self.problems_label.setText("Records left out of the figures: none.")
+            self.problems_table.hide()
+            return
+        self.problems_label.setText(
+            f"Records left out of the figures: {len(problems)}. The app cannot trust a value in each (an "
+            "amount that is not a number, a date out of range, an unknown status...), so every figure is "
+            "computed without them. Correct them in the database; 'fidus-desktop doctor' lists them all.")
+        self.problems_table.setRowCount(len(problems))
+        for row, problem in enumerate(problems):
+            for column, text in enumerate((problem.collection, problem.key, problem.field, problem.reason)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.problems_table.setItem(row, column, item)
+        self.problems_table.show()
+
+    def problem_rows(self) -> list[tuple[str, ...]]:
+        table = self.problems_table
+        return [tuple(table.item(r, c).text() for c in range(table.columnCount())) for r in range(table.rowCount())
+                ] if not table.isHidden() else []
+
     def hideEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         self._poll.stop()  # no polling for a panel nobody looks at
         super().hideEvent(event)
@@ -112,6 +156,7 @@ class HealthPanel(Panel):
         self._poll.stop()
 
     def refresh_outbox(self) -> None:
+        self.refresh_problems()  # on the same slow poll: reads by other panels may have found some
         cache = self.context.cache
         if cache is None:
             self.outbox_label.setText("local cache not available")

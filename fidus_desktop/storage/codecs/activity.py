@@ -7,7 +7,7 @@ from typing import Any
 
 from ...domain.activity import ActivityEntry
 from ..spec import CollectionSpec
-from .fields import Doc, as_double, indexed, moment, money, text
+from .fields import Doc, as_double, identifier, indexed, moment, money, text
 
 
 class ActivityCodec:
@@ -30,13 +30,13 @@ class ActivityCodec:
             raise ValueError("no timestamp")
         details = doc.get("details")
         return ActivityEntry(
-            log_id=text(doc, "log_id"),
+            log_id=identifier(doc, "log_id"),
             activity_type=text(doc, "activity_type"),
             description=text(doc, "description"),
             timestamp=timestamp,
-            client_id=text(doc, "client_id"),
-            prospect_id=text(doc, "prospect_id"),
-            investment_id=text(doc, "investment_id"),
+            client_id=identifier(doc, "client_id"),
+            prospect_id=identifier(doc, "prospect_id"),
+            investment_id=identifier(doc, "investment_id"),
             amount=money(doc, "amount"),
             fund_code=text(doc, "fund_code"),
             actor=text(doc, "actor"),

@@ -34,14 +34,13 @@ class SqliteBackend:
 
     kind = "sqlite"
 
-    def __init__(self, path: str | Path, *, daily_backup: bool = False,
-                 backups_kept: int = backup.DEFAULT_KEEP) -> None:
+    def __init__(self, path: str | Path, *, daily_backup: bool = False, backups_kept: int | None = None) -> None:
         self.path = Path(path).expanduser()
         self.location = str(self.path)
         self._db = Database(self.path, WHAT, damaged_hint=lambda: backup.restore_hint(self.path))
         self._layouts: dict[str, TableLayout] = {}
         self._daily_backup = daily_backup
-        self._backups_kept = backups_kept
+        self._backups_kept = backups_kept or backup.DEFAULT_KEEP
         self._backup_task: asyncio.Task[object] | None = None
 
     async def open(self, specs: Iterable[CollectionSpec]) -> None:

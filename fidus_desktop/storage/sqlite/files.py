@@ -73,8 +73,10 @@ def integrity_sql(*, quick: bool = True) -> str:
 
 def integrity_problems(rows: list[tuple[object, ...]] | list[object]) -> list[str]:
     """What the check's rows say is wrong (``[]`` when the file is sound)."""
-    found = [str(row[0]) for row in rows]  # type: ignore[index]
-    return [] if found == ["ok"] else found
+    found = [line.strip() for row in rows for line in str(row[0]).splitlines()]  # type: ignore[index]
+    if found == ["ok"]:
+        return []
+    return [line for line in found if line and not line.startswith("***")] or found
 
 
 def check_file(path: Path, *, quick: bool = False) -> list[str]:
