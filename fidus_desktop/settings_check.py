@@ -136,9 +136,13 @@ def _value(hint: Any, value: Any, place: str, meta: Any, problems: Problems) -> 
     if hint is float:
         if type(value) not in (int, float):
             raise _Invalid(f"should be a number, not {_shown(value)}")
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:  # a whole number of hundreds of digits
+            raise _Invalid(f"{_shown(value)} is beyond any value this setting can hold") from None
+        if not math.isfinite(number):
             raise _Invalid(f"{_shown(value)} is not a finite number")
-        return _bounded(float(value), meta)
+        return _bounded(number, meta)
     if hint is str:
         if type(value) is not str:
             raise _Invalid(f"should be text in quotes, not {_shown(value)}")

@@ -167,6 +167,14 @@ def test_an_unreadable_storage_choice_is_never_replaced_by_the_default(tmp_path,
     assert settings.storage.unreadable and "opened none rather than guess" in warning
 
 
+def test_a_number_of_hundreds_of_digits_resets_its_setting(tmp_path):
+    # Found by the fuzz suite: OverflowError converting it to a float.
+    path = tmp_path / "settings.json"
+    write(path, '{"storage": {"timeout_seconds": 1' + "0" * 400 + "}}")
+    settings, warning = load_settings(path)
+    assert settings.storage.timeout_seconds == 8.0 and "storage.timeout_seconds" in warning
+
+
 def test_a_tab_in_a_path_is_explained(tmp_path):
     path = tmp_path / "settings.json"
     write(path, '{"mt5": {"terminal_path": "C:\\temp\\terminal64.exe"}}')

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ...domain.activity import ActivityEntry
+from ..problems import UntrustedValue
 from ..spec import CollectionSpec
 from .fields import Doc, as_double, identifier, indexed, moment, money, text
 
@@ -27,7 +28,7 @@ class ActivityCodec:
     def decode(self, doc: Doc) -> ActivityEntry:
         timestamp = moment(doc, "timestamp", "created_at")
         if timestamp is None:
-            raise ValueError("no timestamp")
+            raise UntrustedValue("timestamp", "no timestamp or created_at")
         details = doc.get("details")
         return ActivityEntry(
             log_id=identifier(doc, "log_id"),
