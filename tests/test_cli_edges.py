@@ -83,6 +83,7 @@ def test_an_invalid_uri_option_is_named_not_reported_as_a_login_failure(demo_fun
     assert code == 2 and said in err
 
 
+@pytest.mark.filterwarnings("ignore:Unknown option")  # PyMongo's own warning: it ignores the option
 def test_an_unknown_uri_option_is_left_to_the_driver(demo_fund, capsys) -> None:
     uri = f"mongodb://127.0.0.1:{closed_port()}/?directConnection=true&someFutureOption=1"
     code, err = exits(["migrate", "--to", uri, "--timeout", "0.3"], capsys)

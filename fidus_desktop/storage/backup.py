@@ -144,9 +144,15 @@ async def backup_if_due(fund: Path, keep: int = DEFAULT_KEEP, *, now: datetime |
 
 
 def prune(fund: Path, keep: int) -> None:
+    """Keep the last ``keep`` backups, and remove copies a killed backup left half-written."""
     for old in list_backups(fund)[:-keep] if keep > 0 else []:
         with contextlib.suppress(FileNotFoundError):
             old.path.unlink()
+    stale = utc_now().timestamp() - 3600
+    for leftover in folder_of(fund).glob(f".{fund.stem}-*.incomplete"):
+        with contextlib.suppress(OSError):
+            if leftover.stat().st_mtime < stale:
+                leftover.unlink()
 
 
 # ---- restore ---------------------------------------------------------------------------------
