@@ -124,3 +124,15 @@ def test_an_oversized_json_file_is_refused_unread(tmp_path):
     path.write_bytes(b" " * 2000 + b"{}")
     with pytest.raises(fileio.JsonFileError, match="larger than 1,000 bytes"):
         fileio.read_json_file(path, max_bytes=1000)
+
+
+def test_the_bridge_reads_an_accounts_file_notepad_saved_with_a_bom(tmp_path):
+    from bridge_link.server.build import read_accounts_file
+
+    path = tmp_path / "accounts.json"
+    path.write_bytes('\ufeff[{"login": 886557, "name": "Core", "fund_type": "CORE"}]'.encode())
+    # Before: "Expecting value: line 1 column 1" and the bridge did not start.
+    assert read_accounts_file(str(path))[886557].fund_type == "CORE"
+    path.write_text('[{"login": 1, "name": "C:\\Program Files"}]', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"line 1, column 26: Invalid \\escape"):
+        read_accounts_file(str(path))
