@@ -100,7 +100,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def atomic_write_text(path: Path, text: str, *, encoding: str = "utf-8") -> None:
+def atomic_write_text(path: Path, text: str, *, encoding: str = "utf-8", newline: str | None = None) -> None:
+    """As :func:`atomic_write_bytes`; ``newline`` as ``open()`` takes it: ``None`` writes each
+    "\n" as the platform's line ending (CRLF on Windows), "" or "\n" writes it as it is."""
+    if newline is None and os.linesep != "\n":
+        text = text.replace("\n", os.linesep)
     atomic_write_bytes(path, text.encode(encoding))
 
 

@@ -72,7 +72,7 @@ def test_atomic_write_retries_and_leaves_nothing_behind(tmp_path, monkeypatch):
         real(src, dst)
 
     monkeypatch.setattr(os, "replace", locked_once)
-    fileio.atomic_write_text(path, "José;100\r\n")
+    fileio.atomic_write_text(path, "José;100\r\n", newline="")
     assert path.read_bytes() == "José;100\r\n".encode()
     assert [p.name for p in tmp_path.iterdir()] == ["statement.csv"]
 
