@@ -41,6 +41,14 @@ class StartupClock:
         return "timings: " + " ".join(f"{n}={self.marks[n]:.3f}s" for n in names if n in self.marks)
 
 
+def mongo_uri(text: str) -> str:
+    """An argparse type for ``--mongo-uri``: anything else would be read as a file path (and a
+    SQLite file created under that name). The message never repeats the value (a password)."""
+    if not text.strip().startswith(("mongodb://", "mongodb+srv://")):
+        raise argparse.ArgumentTypeError("not a MongoDB address: it must start with mongodb:// or mongodb+srv://")
+    return text
+
+
 @dataclass(frozen=True)
 class LaunchOptions:
     mongo_uri: str | None = None
@@ -59,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start offscreen, open every panel, print timings and exit (0 = healthy)")
     parser.add_argument("--demo", action="store_true",
                         help="run on a throwaway copy of the demo fund, deleted on exit")
-    parser.add_argument("--mongo-uri", metavar="URI",
+    parser.add_argument("--mongo-uri", metavar="URI", type=mongo_uri,
                         help="use this MongoDB for this session only (never saved)")
     parser.add_argument("--database", metavar="NAME", help="MongoDB database name (default from settings)")
     parser.add_argument("--data-dir", metavar="DIR", type=Path,

@@ -88,3 +88,16 @@ def test_an_unknown_uri_option_is_left_to_the_driver(demo_fund, capsys) -> None:
     uri = f"mongodb://127.0.0.1:{closed_port()}/?directConnection=true&someFutureOption=1"
     code, err = exits(["migrate", "--to", uri, "--timeout", "0.3"], capsys)
     assert code == 2 and "Cannot reach the MongoDB server" in err
+
+
+@pytest.mark.parametrize("argv", [["report", "--mongo-uri", "user:Pa55word-X@not-a-uri"],
+                                  ["--mongo-uri", "user:Pa55word-X@not-a-uri", "--smoke"]])
+def test_a_session_mongo_uri_that_is_not_one_is_refused_before_anything_opens(capsys, tmp_path, monkeypatch,
+                                                                               argv) -> None:
+    here = tmp_path / "work"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    code, err = exits(argv, capsys)
+    # Before: read as a file path, and a SQLite fund created under that name in the current folder.
+    assert code == 2 and "--mongo-uri: not a MongoDB address" in err and "Pa55word-X" not in err
+    assert os.listdir(here) == []

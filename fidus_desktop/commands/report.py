@@ -79,7 +79,9 @@ def add_parser(subparsers: Any) -> None:
                         help=f"payments due from today to N days ahead (default 30, at most {MAX_DAYS:,})")
     parser.add_argument("--as-of", type=_iso_date, metavar="DATE", help="take DATE (YYYY-MM-DD) as today")
     # SUPPRESS: given before the command (``fidus-desktop --mongo-uri X report``) they must survive.
-    parser.add_argument("--mongo-uri", metavar="URI", default=argparse.SUPPRESS,
+    from ..cli import mongo_uri
+
+    parser.add_argument("--mongo-uri", metavar="URI", default=argparse.SUPPRESS, type=mongo_uri,
                         help="read this MongoDB instead of the configured store")
     parser.add_argument("--database", metavar="NAME", default=argparse.SUPPRESS,
                         help="MongoDB database name (default fidus_production, or the settings')")
