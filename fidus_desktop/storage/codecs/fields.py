@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from functools import lru_cache
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from bson import Decimal128, ObjectId
 
 from ...domain.funds import normalize_fund_code
-from ...domain.values import TRUSTED_FROM, TRUSTED_UNTIL, read_datetime, read_decimal
+from ...domain.values import TRUSTED_FROM, TRUSTED_UNTIL, ZERO, read_datetime, read_decimal
 from ..problems import UntrustedValue, shown
 from ..spec import FieldKind, IndexedField
 
@@ -25,6 +26,7 @@ Doc = Mapping[str, Any]
 
 #: No amount of this fund reaches a trillion; beyond it a value is a typo or an attack (1e308).
 MAX_AMOUNT = Decimal(10) ** 12
+_MAX_FLOAT = float(MAX_AMOUNT)
 _FUND_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
 
 
@@ -55,6 +57,11 @@ def money(doc: Doc, *names: str, low: Decimal | None = None, high: Decimal = MAX
     """An amount or a rate, finite and within ``low..high`` (``high`` also bounds it below when
     ``low`` is not given: ``-high..high``)."""
     name, value = first_named(doc, *names)
+    if type(value) is float and high is MAX_AMOUNT:
+        # The original's usual encoding, checked as a float (a NaN fails every comparison and
+        # takes the careful path below, which says why).
+        if -_MAX_FLOAT <= value <= _MAX_FLOAT and (low is None or value >= (0.0 if low is ZERO else float(low))):
+            return Decimal(repr(value))
     try:
         amount = read_decimal(value)
     except ValueError as exc:
@@ -72,10 +79,13 @@ def moment(doc: Doc, *names: str) -> datetime | None:
     """A date within the years the fund's records can be about (``TRUSTED_FROM`` ..
     ``TRUSTED_UNTIL``, 1900-2199)."""
     name, value = first_named(doc, *names)
-    try:
-        when = read_datetime(value)
-    except ValueError as exc:
-        raise UntrustedValue(name, str(exc)) from None
+    if type(value) is datetime and value.tzinfo is UTC:  # the common case (a tz-aware driver), fast
+        when: datetime | None = value
+    else:
+        try:
+            when = read_datetime(value)
+        except ValueError as exc:
+            raise UntrustedValue(name, str(exc)) from None
     if when is not None and not TRUSTED_FROM <= when < TRUSTED_UNTIL:
         raise UntrustedValue(name, f"{when:%Y-%m-%d} is outside the years {TRUSTED_FROM.year}-"
                                    f"{TRUSTED_UNTIL.year - 1}")
@@ -87,6 +97,8 @@ def identifier(doc: Doc, *names: str) -> str:
     name, value = first_named(doc, *names)
     if value is None:
         return ""
+    if type(value) is str:
+        return value
     if isinstance(value, str | ObjectId) or (isinstance(value, int) and not isinstance(value, bool)):
         return str(value)
     raise UntrustedValue(name, f"{shown(value)} is not an identifier")
@@ -97,10 +109,16 @@ def fund_code(doc: Doc, *names: str) -> str:
     name, value = first_named(doc, *names)
     if value is None:
         return ""
-    code = normalize_fund_code(value) if isinstance(value, str) else ""
-    if not _FUND_CODE.match(code):
+    code = _checked_code(value) if isinstance(value, str) else None
+    if code is None:
         raise UntrustedValue(name, f"{shown(value)} is not a fund code")
     return code
+
+
+@lru_cache(maxsize=256)  # a fund has a handful of codes, read once per record
+def _checked_code(value: str) -> str | None:
+    code = normalize_fund_code(value)
+    return code if _FUND_CODE.match(code) else None
 
 
 def whole(doc: Doc, name: str, default: int | None, low: int, high: int) -> int | None:
