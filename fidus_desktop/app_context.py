@@ -136,8 +136,12 @@ class AppContext:
     # ---- storage -------------------------------------------------------------------------
 
     def storage_target(self) -> StorageTarget | None:
-        """The database to open, or ``None`` when MongoDB is chosen but no URI is saved."""
+        """The database to open, or ``None`` when MongoDB is chosen but no URI is saved.
+
+        Raises :class:`ConfigError` when the settings file did not say which one to use."""
         storage = self.settings.storage
+        if self._mongo_uri is None:
+            storage.require_known()
         if self._mongo_uri is None and storage.backend == "sqlite":
             return self.storage_target_embedded()
         uri = self._mongo_uri or self.secrets.get(storage.mongo_uri_secret)
@@ -150,6 +154,7 @@ class AppContext:
     def storage_target_embedded(self) -> StorageTarget:
         """This computer's fund file, whichever backend the settings choose."""
         storage = self.settings.storage
+        storage.require_known()  # the file may name another fund file than the default
         path = Path(storage.sqlite_path) if storage.sqlite_path else self.paths.fund_db
         path = path.expanduser().absolute()
         # A plain path means the embedded store to ``open_store`` on every platform.
@@ -181,6 +186,9 @@ class AppContext:
         except SecretStoreUnavailable as exc:  # the address is in a keyring that does not answer
             self.health.report(ServiceName.DATABASE, ServiceState.OFFLINE, "MongoDB", exc.message)
             return
+        except FidusError as exc:  # the settings file does not say which database holds the fund
+            self.health.report(ServiceName.DATABASE, ServiceState.NOT_CONFIGURED, "settings file", str(exc))
+            return
         if target is None:
             entry = self.settings.storage.mongo_uri_secret
             self.health.report(ServiceName.DATABASE, ServiceState.NOT_CONFIGURED, "MongoDB",
@@ -189,9 +197,12 @@ class AppContext:
         if not retrying:  # a retry keeps saying offline (with the reason) until it succeeds
             self.health.report(ServiceName.DATABASE, ServiceState.CONNECTING, target.display)
         first_run = target.embedded_path is not None and not target.embedded_path.exists()
+        if first_run:
+            await self._load_demo(target)  # built beside the fund, moved into place only complete
         try:
             store = await open_store(target.uri, database=target.database,
-                                     timeout_seconds=self.settings.storage.timeout_seconds)
+                                     timeout_seconds=self.settings.storage.timeout_seconds,
+                                     daily_backup=True, backups_kept=self.settings.storage.backups_kept)
         except (FidusError, OSError) as exc:
             log.warning("database %s unavailable: %s", target.display, exc)
             self.health.report(ServiceName.DATABASE, ServiceState.OFFLINE, target.display, str(exc))
@@ -208,16 +219,21 @@ class AppContext:
         if demo and target.kind != "sqlite":
             self.startup_warnings.append("Demo data is only ever loaded into the embedded database, "
                                          "never into MongoDB.")
-        elif target.kind == "sqlite" and (first_run or demo) and await store.is_empty():
-            await self._load_demo(store, target)
+        elif target.kind == "sqlite" and demo and not self.demo_loaded and await store.is_empty():
+            await self._load_demo(target, store)
         self.health.report(ServiceName.DATABASE, ServiceState.ONLINE, target.display)
 
-    async def _load_demo(self, store: FundStore, target: StorageTarget) -> None:
-        from .demo.fund import load_demo_fund
+    async def _load_demo(self, target: StorageTarget, store: FundStore | None = None) -> None:
+        """Into a new fund file (all or nothing), or into the open, empty ``store``."""
+        from .demo.fund import create_demo_fund_file, load_demo_fund
 
         try:
-            await load_demo_fund(store)
-        except FidusError as exc:  # the store itself works: start empty rather than not at all
+            if store is None:
+                assert target.embedded_path is not None
+                await create_demo_fund_file(target.embedded_path)
+            else:
+                await load_demo_fund(store)
+        except (FidusError, OSError) as exc:  # start empty rather than not at all
             log.warning("demo fund not loaded: %s", exc)
             self.startup_warnings.append(f"The demo fund could not be loaded ({exc}); the fund starts empty.")
             return

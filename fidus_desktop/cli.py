@@ -41,6 +41,14 @@ class StartupClock:
         return "timings: " + " ".join(f"{n}={self.marks[n]:.3f}s" for n in names if n in self.marks)
 
 
+def mongo_uri(text: str) -> str:
+    """An argparse type for ``--mongo-uri``: anything else would be read as a file path (and a
+    SQLite file created under that name). The message never repeats the value (a password)."""
+    if not text.strip().startswith(("mongodb://", "mongodb+srv://")):
+        raise argparse.ArgumentTypeError("not a MongoDB address: it must start with mongodb:// or mongodb+srv://")
+    return text
+
+
 @dataclass(frozen=True)
 class LaunchOptions:
     mongo_uri: str | None = None
@@ -64,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo-size", metavar="N", type=_positive_size, default=0,
                         help="with a throwaway demo fund of N investments (about 10 payments each, N prospects, "
                              "N/5 clients), to try the app at scale; implies --demo")
-    parser.add_argument("--mongo-uri", metavar="URI",
+    parser.add_argument("--mongo-uri", metavar="URI", type=mongo_uri,
                         help="use this MongoDB for this session only (never saved)")
     parser.add_argument("--database", metavar="NAME", help="MongoDB database name (default from settings)")
     parser.add_argument("--data-dir", metavar="DIR", type=Path,

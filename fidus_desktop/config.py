@@ -4,8 +4,13 @@ Secrets are not settings: for the MongoDB URI, bridge API keys, MT5 passwords an
 the settings only name the keyring entry that holds them (see :mod:`fidus_desktop.secrets`).
 
 ``CONFIG_VERSION`` rules: bump it whenever a key is renamed, moved or changes meaning, and add a
-step to ``_UPGRADES`` that turns the previous version's dict into the new one. New keys with a
-default need no bump.
+step to ``_UPGRADES`` (in :mod:`.settings_check`) that turns the previous version's dict into
+the new one. New keys with a default need no bump.
+
+A hand-edited file is forgiven where it can be (:mod:`.settings_check`): a byte-order mark is
+fine, a wrong value resets only its own setting (and the manager is told which), and a file
+that cannot be read at all is kept as it is, with its line and column, while the app refuses to
+guess which database holds the fund. Paths may be written with ``/`` on Windows.
 """
 
 from __future__ import annotations
@@ -13,14 +18,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
-import tempfile
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from . import fileio
 from .domain.values import utc_now
 from .errors import ConfigError
 
@@ -34,16 +36,44 @@ SECRET_GOOGLE_TOKEN = "google-oauth-token"
 SECRET_GOOGLE_CLIENT = "google-oauth-client"
 
 
+def setting(default: Any = dataclasses.MISSING, description: str = "", *, low: float | None = None,
+            high: float | None = None, path: bool = False, saved: bool = True, **kwargs: Any) -> Any:
+    """A settings field, declared once: its default, the one-line ``description`` the settings
+    editor shows beside it, and what the file reader checks: ``low``/``high`` bounds (of each
+    item for a tuple), ``path`` for a file path (no control characters; ``/`` accepted on
+    Windows), ``saved=False`` for session state that is never read from or written to the file.
+    Defaults are immutable (tuples of frozen rules are fine)."""
+    metadata = {"low": low, "high": high, "path": path, "saved": saved, "description": description}
+    if default is dataclasses.MISSING:
+        return field(metadata=metadata, **kwargs)
+    return field(default=default, metadata=metadata, **kwargs)
+
+
+def describe(settings_class: type, name: str) -> str:
+    """The description of a settings field ("" when it has none)."""
+    return next((f.metadata.get("description", "") for f in dataclasses.fields(settings_class) if f.name == name), "")
+
+
 @dataclass(frozen=True, slots=True)
 class StorageSettings:
     backend: Literal["sqlite", "mongodb"] = "sqlite"
     #: Empty means the platform data dir (``fund.sqlite3``).
-    sqlite_path: str = ""
+    sqlite_path: str = setting("", path=True)
     #: Keyring entry holding the full MongoDB URI (it usually embeds a password).
     mongo_uri_secret: str = SECRET_MONGO_URI
     mongo_database: str = "fidus_production"
     #: Server selection / connect timeout: how long before the app says "offline".
-    timeout_seconds: float = 8.0
+    timeout_seconds: float = setting(8.0, low=0.5, high=300)
+    #: Rolling backups of the embedded fund kept in ``backups/`` beside it.
+    backups_kept: int = setting(10, low=1, high=1000)
+    #: Not from the file: why the storage choice could not be read from it ("" when it could).
+    #: While set, no fund is opened and these settings are never saved over the file.
+    unreadable: str = setting("", saved=False, compare=False)
+
+    def require_known(self) -> None:
+        """Raises :class:`ConfigError` when the settings file did not say which database to use."""
+        if self.unreadable:
+            raise ConfigError(self.unreadable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,21 +87,21 @@ class BridgeEndpoint:
 @dataclass(frozen=True, slots=True)
 class Mt5Settings:
     source: Literal["demo", "direct", "bridge"] = "demo"
-    terminal_path: str = ""
-    login: int = 0
+    terminal_path: str = setting("", path=True)
+    login: int = setting(0, low=0, high=2**63 - 1)
     server: str = ""
     password_secret: str = "mt5-password"
     bridges: tuple[BridgeEndpoint, ...] = ()
-    poll_seconds: float = 5.0
-    connect_timeout: float = 3.0
-    read_timeout: float = 10.0
-    demo_seed: int = 1
+    poll_seconds: float = setting(5.0, low=0.5, high=3600)
+    connect_timeout: float = setting(3.0, low=0.1, high=120)
+    read_timeout: float = setting(10.0, low=0.1, high=600)
+    demo_seed: int = setting(1, low=0, high=2**32 - 1)
     #: The broker's clock: hours east of UTC in winter, plus its summer-time rule (mt5-api.md §8).
-    server_utc_offset: float = 2.0
+    server_utc_offset: float = setting(2.0, low=-12, high=14)
     server_dst: Literal["none", "eu", "us"] = "eu"
     #: More logins the direct terminal watches besides ``login`` (passwords saved in the terminal,
     #: or in the keyring as ``<password_secret>-<login>``).
-    accounts: tuple[int, ...] = ()
+    accounts: tuple[int, ...] = setting((), low=1, high=2**63 - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +112,7 @@ class GoogleSettings:
     token_entry: str = SECRET_GOOGLE_TOKEN
     account_email: str = ""
     #: Calendar and Drive: calls per second, per API (batched calls count one each).
-    max_requests_per_second: float = 5.0
+    max_requests_per_second: float = setting(5.0, low=0.1, high=100)
     #: Gmail counts quota units (250 per user per second; a get costs 5, a send 100).
     gmail_units_per_second: float = 200.0
     #: API roots (``api_endpoint`` of the client library), for a corporate proxy or tests. Batch
@@ -110,17 +140,6 @@ class GoogleSettings:
     time_zone: str = ""
 
 
-def _described(default: Any, description: str) -> Any:
-    """A settings field with the one-line description the settings editor shows (immutable
-    defaults only: tuples of frozen rules are fine)."""
-    return field(default=default, metadata={"description": description})
-
-
-def describe(settings_class: type, name: str) -> str:
-    """The description of a settings field ("" when it has none)."""
-    return next((f.metadata.get("description", "") for f in dataclasses.fields(settings_class) if f.name == name), "")
-
-
 AlertKind = Literal["margin_level_below", "drawdown_over", "equity_drop", "source_down", "balance_operation_over",
                     "position_without_sl"]
 
@@ -129,20 +148,20 @@ AlertKind = Literal["margin_level_below", "drawdown_over", "equity_drop", "sourc
 class AlertRule:
     """One MT5 alert rule (evaluated by ``fidus_desktop.mt5.alerts``)."""
 
-    kind: AlertKind = _described(
+    kind: AlertKind = setting(
         "margin_level_below", "What is watched: margin level below, drawdown over, equity drop within a "
         "window, source down for, a deposit or withdrawal over, a position opened without stop loss.")
-    threshold: float = _described(
+    threshold: float = setting(
         150.0, "The limit: % for margin level, drawdown and equity drop; seconds for source down; an amount "
         "in the account currency for a deposit or withdrawal; grace seconds for a position without stop loss.")
-    window_seconds: float = _described(3600.0, "Equity drop only: the drop is measured over this many seconds.")
-    account: int = _described(0, "Only this MT5 login; 0 = every account (of the fund below, if one is named).")
-    fund: str = _described("", "Only the accounts of this fund (CORE, BALANCE, DYNAMIC...); empty = every fund.")
-    hysteresis_pct: float = _described(
+    window_seconds: float = setting(3600.0, "Equity drop only: the drop is measured over this many seconds.")
+    account: int = setting(0, "Only this MT5 login; 0 = every account (of the fund below, if one is named).")
+    fund: str = setting("", "Only the accounts of this fund (CORE, BALANCE, DYNAMIC...); empty = every fund.")
+    hysteresis_pct: float = setting(
         10.0, "How far back past the limit, in % of it, a value must come before the alert clears and can "
         "fire again (so a value hovering at the limit notifies once).")
-    enabled: bool = _described(True, "Off keeps the rule without evaluating it.")
-    name: str = _described("", "Shown in the alert list and the notification; empty = a name made from the rule.")
+    enabled: bool = setting(True, "Off keeps the rule without evaluating it.")
+    name: str = setting("", "Shown in the alert list and the notification; empty = a name made from the rule.")
 
 
 DEFAULT_ALERT_RULES: tuple[AlertRule, ...] = (
@@ -158,12 +177,13 @@ DEFAULT_ALERT_RULES: tuple[AlertRule, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class AlertSettings:
-    drawdown_percent: float = _described(10.0, "Drawdown limit (%) offered for a new drawdown rule.")
-    margin_level_percent: float = _described(150.0, "Margin level limit (%) offered for a new margin rule.")
-    rules: tuple[AlertRule, ...] = _described(DEFAULT_ALERT_RULES, "The MT5 alert rules, per account or per fund.")
-    notify: bool = _described(True, "Show a desktop notification (system tray) when an alert fires.")
-    snooze_minutes: float = _described(60.0, "How long Snooze silences an alert, in minutes.")
-    settle_seconds: float = _described(
+    drawdown_percent: float = setting(10.0, "Drawdown limit (%) offered for a new drawdown rule.", low=0, high=100)
+    margin_level_percent: float = setting(150.0, "Margin level limit (%) offered for a new margin rule.",
+                                          low=0, high=100_000)
+    rules: tuple[AlertRule, ...] = setting(DEFAULT_ALERT_RULES, "The MT5 alert rules, per account or per fund.")
+    notify: bool = setting(True, "Show a desktop notification (system tray) when an alert fires.")
+    snooze_minutes: float = setting(60.0, "How long Snooze silences an alert, in minutes.")
+    settle_seconds: float = setting(
         120.0, "Drawdown and equity drop are judged on samples at least this old, so deposits and "
         "withdrawals (known once the deal history syncs) are never mistaken for losses.")
 
@@ -190,86 +210,82 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
-# version -> function turning that version's dict into version + 1
-_UPGRADES: dict[int, typing.Callable[[dict[str, Any]], dict[str, Any]]] = {}
-
-
-def _build(cls: type, data: Any, where: str) -> Any:
-    """Typed construction from JSON: unknown keys are ignored (with a warning), wrong types fail."""
-    if not isinstance(data, dict):
-        raise ConfigError(f"Setting '{where}' should be a section, not {type(data).__name__}.")
-    hints = typing.get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls)}
-    for extra in sorted(set(data) - known):
-        log.warning("ignoring unknown setting %s.%s", where, extra)
-    kwargs = {name: _coerce(hints[name], data[name], f"{where}.{name}") for name in known if name in data}
-    return cls(**kwargs)
-
-
-def _coerce(hint: Any, value: Any, where: str) -> Any:
-    origin = typing.get_origin(hint)
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, value, where)
-    if origin is tuple:
-        (item,) = {a for a in typing.get_args(hint) if a is not Ellipsis}
-        if not isinstance(value, list):
-            raise ConfigError(f"Setting '{where}' should be a list.")
-        return tuple(_coerce(item, v, f"{where}[{i}]") for i, v in enumerate(value))
-    if origin is Literal:
-        if value not in typing.get_args(hint):
-            raise ConfigError(f"Setting '{where}' must be one of {', '.join(map(str, typing.get_args(hint)))}.")
-        return value
-    if origin in (typing.Union, types.UnionType):
-        raise ConfigError(f"unsupported setting type at {where}")
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
-        raise ConfigError(f"Setting '{where}' should be {hint.__name__}, not {type(value).__name__}.")
+def settings_to_dict(value: Any) -> Any:
+    """The JSON form of settings (or any part of them), without the session-only fields."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: settings_to_dict(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if f.metadata.get("saved", True)}
+    if isinstance(value, tuple):
+        return [settings_to_dict(item) for item in value]
     return value
 
 
-def settings_to_dict(settings: Settings) -> dict[str, Any]:
-    return dataclasses.asdict(settings)
+def settings_from_dict(data: Any) -> tuple[Settings, list[str]]:
+    """Settings from a parsed file, field by field: ``(settings, problems)``, where each problem
+    names a setting that was not valid and was reset (the file's other values are kept)."""
+    from .settings_check import read_settings
 
-
-def settings_from_dict(data: dict[str, Any]) -> Settings:
-    version = data.get("config_version", 1)
-    if not isinstance(version, int) or version > CONFIG_VERSION:
-        raise ConfigError(f"The settings file is from a newer FIDUS Desktop (version {version}).")
-    while version < CONFIG_VERSION:
-        data = _UPGRADES[version](data)
-        version += 1
-    data["config_version"] = CONFIG_VERSION
-    return _build(Settings, data, "settings")
+    return read_settings(data)
 
 
 def load_settings(path: Path) -> tuple[Settings, str | None]:
     """The settings at ``path`` (defaults when missing) and a warning for the manager, if any.
 
-    A file that cannot be read is moved aside, never overwritten, and defaults are used.
+    Never raises for what the file holds. The file itself is never moved or changed here.
     """
     if not path.exists():
         return Settings(), None
     try:
-        return settings_from_dict(json.loads(path.read_text(encoding="utf-8"))), None
-    except (ValueError, ConfigError) as exc:
-        aside = path.with_name(f"{path.name}.unreadable-{utc_now():%Y%m%dT%H%M%S}")
-        path.replace(aside)
-        log.warning("settings file unreadable, moved to %s: %s", aside, exc)
-        return Settings(), f"Your settings could not be read ({exc}); defaults are in use and the old file was kept as {aside.name}."
+        data = fileio.read_json_file(path)
+    except (fileio.JsonFileError, OSError) as exc:
+        reason = str(exc) if isinstance(exc, fileio.JsonFileError) else f"{path.name}: {exc.strerror or exc}"
+        log.warning("settings file unreadable: %s", reason)
+        return _unreadable(Settings(), path, f"could not be read ({reason})")
+    settings, problems = settings_from_dict(data)
+    if settings.storage.unreadable:
+        log.warning("settings file %s: storage choice unreadable: %s", path, "; ".join(problems))
+        return _unreadable(settings, path, f"does not say which database to use ({settings.storage.unreadable})")
+    if not problems:
+        return settings, None
+    log.warning("settings file %s: reset to defaults: %s", path, "; ".join(problems))
+    return settings, (f"Some settings in {path.name} were not valid and were reset to their defaults: "
+                      f"{'; '.join(problems)}. Every other setting was kept.")
 
 
-def save_settings(settings: Settings, path: Path) -> None:
-    """Atomic: written to a temp file in the same folder, flushed, then renamed over the old one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _unreadable(settings: Settings, path: Path, what: str) -> tuple[Settings, str]:
+    message = (f"Your settings file {path} {what}. FIDUS Desktop does not know which database holds your "
+               "fund, so it opened none rather than guess: fix the file and restart (it was left as it "
+               "is), or choose again with 'fidus-desktop database use-embedded' or 'use-mongodb'.")
+    return settings.replace(storage=StorageSettings(unreadable=message)), message
+
+
+def save_settings(settings: Settings, path: Path) -> Path | None:
+    """Atomic: written to a temp file in the same folder, flushed, then renamed over the old one.
+
+    Settings whose storage choice was unreadable are not saved (the file they came from is kept
+    for the manager to fix). A file on disk that holds invalid values is kept aside, with a
+    name saying so, before it is replaced: returns where, or ``None``.
+    """
+    if settings.storage.unreadable:
+        log.info("settings not saved: %s is kept as it is until its storage choice is fixed", path)
+        return None
     payload = json.dumps(settings_to_dict(settings), indent=2, sort_keys=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    aside = None
+    if path.exists() and not _is_clean(path):
+        aside = path.with_name(f"{path.name}.invalid-{utc_now():%Y%m%dT%H%M%S}")
+        fileio.replace(path, aside)
+        log.warning("settings file with invalid values kept as %s", aside)
+    fileio.atomic_write_text(path, payload)
+    return aside
+
+
+def _is_clean(path: Path) -> bool:
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return not settings_from_dict(fileio.read_json_file(path))[1]
+    except (fileio.JsonFileError, OSError):
+        return False
+
+
+__all__ = ["CONFIG_VERSION", "AlertSettings", "BridgeEndpoint", "ConfigError", "GoogleSettings", "Mt5Settings",
+           "Settings", "StorageSettings", "UiSettings", "load_settings", "save_settings", "settings_from_dict",
+           "settings_to_dict"]

@@ -12,6 +12,9 @@ import logging.handlers
 import re
 import threading
 from pathlib import Path
+from typing import Any
+
+from .fileio import open_private_append
 
 MASK = "***"
 
@@ -47,6 +50,14 @@ def redact(text: str) -> str:
     return text
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files only their owner can read (0600 on POSIX): even redacted, a
+    log names clients, accounts and amounts."""
+
+    def _open(self) -> Any:
+        return open_private_append(Path(self.baseFilename), self.encoding or "utf-8", self.errors)
+
+
 class RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
@@ -64,8 +75,7 @@ def setup_logging(log_file: Path | None, level: int = logging.INFO) -> None:
     handlers: list[logging.Handler] = []
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.handlers.RotatingFileHandler(
-            log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"))
+        handlers.append(PrivateRotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"))
     console = logging.StreamHandler()
     console.setLevel(logging.WARNING)
     handlers.append(console)

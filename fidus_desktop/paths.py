@@ -8,6 +8,8 @@ from pathlib import Path
 
 import platformdirs
 
+from .fileio import private_dir
+
 APP_NAME = "fidus-desktop"
 APP_AUTHOR = "FIDUS"
 #: Points every directory below one folder: tests, ``--demo`` and portable installs use it.
@@ -37,8 +39,10 @@ class AppPaths:
         )
 
     def ensure(self) -> AppPaths:
+        """Create the four folders, readable by their owner only (0700 on POSIX; on Windows they
+        are under the user's profile, private to that user by the platform's defaults)."""
         for path in (self.config_dir, self.data_dir, self.cache_dir, self.log_dir):
-            path.mkdir(parents=True, exist_ok=True)
+            private_dir(path)
         return self
 
     @property

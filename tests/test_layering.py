@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 #: The core's foundation: what ``bridge_link`` may use.
 FOUNDATION = {"fidus_desktop", "fidus_desktop.errors", "fidus_desktop.logs", "fidus_desktop.secrets",
-              "fidus_desktop.lanes", "fidus_desktop.domain", "fidus_desktop.domain.values"}
+              "fidus_desktop.lanes", "fidus_desktop.fileio", "fidus_desktop.domain", "fidus_desktop.domain.values"}
 
 
 def imports(folder: str) -> list[tuple[str, int, str]]:

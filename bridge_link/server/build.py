@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fidus_desktop.domain.values import read_decimal
+from fidus_desktop.fileio import JsonFileError, read_json_file
 from fidus_desktop.secrets import SecretStore
 
 from ..direct import DirectSource
@@ -49,16 +49,11 @@ def read_accounts_file(path: str) -> dict[int, AccountMeta]:
     Read as Notepad saves it (UTF-8 with or without a BOM, or UTF-16); every mistake is a
     ``ValueError`` that names the file and where in it.
     """
+    # With or without a BOM (Notepad on Windows Server); a syntax error names its line and column.
     try:
-        # json.loads on bytes detects UTF-8 (with its BOM), UTF-16 and UTF-32 by itself.
-        rows: Any = json.loads(Path(path).read_bytes())
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not a text file in UTF-8 (byte {exc.start}); save it as UTF-8.") from None
-    except json.JSONDecodeError as exc:
-        hint = " (write a backslash as \\\\ or use /)" if "escape" in exc.msg else ""
-        raise ValueError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}{hint}.") from None
-    except RecursionError:
-        raise ValueError(f"{path}: the JSON is nested too deeply.") from None
+        rows: Any = read_json_file(Path(path))
+    except JsonFileError as exc:  # the whole path: a service's working folder is rarely obvious
+        raise ValueError(f"{path}{str(exc).removeprefix(Path(path).name)}") from None
     if not isinstance(rows, list):
         raise ValueError(f"{path}: the accounts file must hold a JSON list")
     directory: dict[int, AccountMeta] = {}

@@ -53,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _show(context: Any) -> int:
     storage = context.settings.storage
+    if storage.unreadable:
+        print(storage.unreadable, file=sys.stderr)
+        return EXIT_FAILED
     if storage.backend == "sqlite":
         print(f"Embedded database: {context.storage_target_embedded().uri}")
         return 0
@@ -65,8 +68,13 @@ def _show(context: Any) -> int:
 
 
 def _choose(context: Any, **storage_changes: Any) -> None:
-    storage = dataclasses.replace(context.settings.storage, **storage_changes)
+    # An explicit choice also settles a storage choice the settings file did not make readable.
+    storage = dataclasses.replace(context.settings.storage, unreadable="", **storage_changes)
+    was_unreadable = bool(context.settings.storage.unreadable)
     context.update_settings(context.settings.replace(storage=storage))
+    if was_unreadable:
+        print(f"The settings file that could not be read was kept beside the new one in "
+              f"{context.paths.config_dir}.", file=sys.stderr)
 
 
 async def _use_mongodb(context: Any, args: argparse.Namespace) -> int:

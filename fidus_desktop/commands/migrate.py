@@ -62,7 +62,7 @@ async def _migrate(args: argparse.Namespace, paths: Any) -> int:
     from ..errors import FidusError
     from ..logs import redact
     from ..storage.migrate import copy_fund
-    from ..storage.open import open_store
+    from ..storage.open import describe_uri, is_mongodb_uri, open_store
 
     context = AppContext.create(paths)
     settings = context.settings.storage
@@ -74,7 +74,16 @@ async def _migrate(args: argparse.Namespace, paths: Any) -> int:
                   f"(entry '{settings.mongo_uri_secret}').", file=sys.stderr)
             return EXIT_FAILED
     register_uri_secret(remote_uri)
-    local = context.storage_target_embedded()
+    if not is_mongodb_uri(remote_uri):
+        # Anything else would be read as a file path: a SQLite file written in the current folder.
+        print(redact(f"Migration failed: '{describe_uri(remote_uri)}' is not a MongoDB address: "
+                     "--to and --from take a URI starting with mongodb:// or mongodb+srv://."), file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        local = context.storage_target_embedded()
+    except FidusError as exc:
+        print(redact(f"Migration failed: {exc}"), file=sys.stderr)
+        return EXIT_FAILED
     database = args.database or settings.mongo_database
     timeout = args.timeout if args.timeout is not None else settings.timeout_seconds
     remote_name = f"{mongo_display(remote_uri)} (database {database})"
@@ -92,6 +101,11 @@ async def _migrate(args: argparse.Namespace, paths: Any) -> int:
         remote_store = await open_store(remote_uri, database=database, timeout_seconds=timeout)
         stores.append(remote_store)
         source, target = (local_store, remote_store) if outward else (remote_store, local_store)
+        if not outward and local.embedded_path is not None:
+            from ..storage.backup import backup
+
+            kept = await backup(local.embedded_path, "before-migrate", context.settings.storage.backups_kept)
+            print(f"This computer's fund was backed up first: {kept.path}", flush=True)
         print(redact(f"Copying {source_name} -> {target_name}{' (merge)' if args.merge else ''}"), flush=True)
         written = await copy_fund(source, target, progress=progress, merge=args.merge)
     except FidusError as exc:

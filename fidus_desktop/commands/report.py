@@ -4,17 +4,11 @@
     fidus-desktop report --json --days 90      # the stable JSON contract below
     fidus-desktop report --mongo-uri mongodb+srv://... --database fidus_production --as-of 2026-03-01
 
-JSON (stable; fields may be added, never renamed or removed; money as decimal strings to the cent)::
-
-    {"as_of": "2026-03-01", "days": 30, "source": "SQLite on this computer",
-     "aum": {"total": "3933000.00", "by_product": {"CORE": "301000.00", ...}},
-     "payments_due": [{"investment_id", "client_id", "client_name", "product", "date", "amount",
-                       "kind": "interest" | "principal"}],
-     "overdue": {"count": 3, "total": "450.00"},
-     "fund_revenue": {"CORE": {"equity": "317760.00" | null, "owed": "...", "revenue": "..." | null}},
-     "pipeline": {"lead": 18, "qualified": 12, "proposal": 9, "negotiation": 8, "won": 7, "lost": 6}}
-
-The figures are the dashboard's (:mod:`fidus_desktop.portfolio`), to the cent.
+The ``--json`` form is a stable contract, printed by ``fidus-desktop report --help``
+(:data:`JSON_HELP`). The figures are the dashboard's (:mod:`fidus_desktop.portfolio`),
+to the cent. A record the app cannot trust (a wrong-typed or non-finite amount, a negative
+principal, a date outside 1900-2199, an operator where a fund code belongs, an unknown status)
+is left out of every figure and listed under ``skipped``.
 """
 
 from __future__ import annotations
@@ -23,23 +17,53 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 EXIT_FAILED = 2
+#: ``--days`` at most: a century of payments (a contract lasts 14 months).
+MAX_DAYS = 36_600
+
+JSON_HELP = """\
+--json prints one object (stable: fields may be added, never renamed or removed; money as
+decimal strings to the cent):
+
+  {"as_of": "2026-03-01", "days": 30, "source": "SQLite on this computer",
+   "aum": {"total": "3933000.00", "by_product": {"CORE": "301000.00", ...}},
+   "payments_due": [{"investment_id", "client_id", "client_name", "product", "date", "amount",
+                     "kind": "interest" | "principal"}],
+   "overdue": {"count": 3, "total": "450.00"},
+   "fund_revenue": {"CORE": {"equity": "317760.00" | null, "owed": "...", "revenue": "..." | null}},
+   "pipeline": {"lead": 18, "qualified": 12, "proposal": 9, "negotiation": 8, "won": 7, "lost": 6},
+   "skipped": [{"collection": "investments", "key": "inv-42", "field": "principal_amount",
+                "reason": "-5000000.0 is below 0"}]}
+
+"skipped" lists the records left out of every figure because the app cannot trust them
+(collection, key, field, reason); [] when there are none. The text form lists them last.
+Exit status: 0 with a report (even with records skipped), 2 when no report could be made."""
 
 
 def _iso_date(text: str) -> date:
+    from ..domain.values import TRUSTED_FROM, TRUSTED_UNTIL
+
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+    first, last = TRUSTED_FROM.date(), TRUSTED_UNTIL.date() - timedelta(days=1)
+    if not first <= day <= last:
+        raise argparse.ArgumentTypeError(f"{text} is outside the dates a report can be about "
+                                         f"({first} to {last})")
+    return day
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {text!r}") from exc
+    if not 0 <= value <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_DAYS:,} (a century), not {value:,}")
     return value
 
 
@@ -47,13 +71,17 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "report", help="print the portfolio summary (AUM, payments due, pipeline)",
         description="Print AUM per product, the payments due in the next days and the CRM pipeline, "
-                    "from the configured fund database.")
-    parser.add_argument("--json", action="store_true", help="print the stable JSON form, for scripts")
-    parser.add_argument("--days", type=_positive, default=30, metavar="N",
-                        help="payments due from today to N days ahead (default 30)")
+                    "from the configured fund database. Records the app cannot trust are left out of "
+                    "every figure and listed.",
+        epilog=JSON_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="print the stable JSON form below, for scripts")
+    parser.add_argument("--days", type=_days, default=30, metavar="N",
+                        help=f"payments due from today to N days ahead (default 30, at most {MAX_DAYS:,})")
     parser.add_argument("--as-of", type=_iso_date, metavar="DATE", help="take DATE (YYYY-MM-DD) as today")
     # SUPPRESS: given before the command (``fidus-desktop --mongo-uri X report``) they must survive.
-    parser.add_argument("--mongo-uri", metavar="URI", default=argparse.SUPPRESS,
+    from ..cli import mongo_uri
+
+    parser.add_argument("--mongo-uri", metavar="URI", default=argparse.SUPPRESS, type=mongo_uri,
                         help="read this MongoDB instead of the configured store")
     parser.add_argument("--database", metavar="NAME", default=argparse.SUPPRESS,
                         help="MongoDB database name (default fidus_production, or the settings')")
@@ -87,7 +115,11 @@ async def _report(args: argparse.Namespace) -> int:
         register_uri_secret(mongo_uri)
         uri, source = mongo_uri, mongo_display(mongo_uri)
     else:
-        target = context.storage_target()
+        try:
+            target = context.storage_target()
+        except FidusError as exc:
+            print(redact(f"Report failed: {exc}"), file=sys.stderr)
+            return EXIT_FAILED
         if target is None:
             print(f"Report failed: MongoDB is configured but no address is saved in the keyring "
                   f"(entry '{storage.mongo_uri_secret}'); pass --mongo-uri.", file=sys.stderr)
@@ -158,6 +190,7 @@ async def build_report(store: Any, as_of: date, days: int) -> dict[str, Any]:
         "fund_revenue": {s.code: {"equity": money(s.equity), "owed": money(s.owed), "revenue": money(s.revenue)}
                          for s in dash.products},
         "pipeline": pipeline,
+        "skipped": [problem.as_json() for problem in store.problems.all()],
     }
 
 
@@ -185,4 +218,9 @@ def format_text(report: dict[str, Any], fund_name: str) -> str:
         lines.append(f"  {code:<10} equity {amount(r['equity']):>16}  owed {amount(r['owed']):>16}  "
                      f"revenue {amount(r['revenue']):>16}")
     lines += ["", "Pipeline: " + "  ".join(f"{stage} {n}" for stage, n in report["pipeline"].items())]
+    skipped = report.get("skipped") or []
+    if skipped:
+        lines += ["", f"Left out of every figure above: {len(skipped)} record(s) the app cannot trust "
+                      "(fix them in the database; 'fidus-desktop doctor' lists them all):"]
+        lines += [f"  {s['collection']:<14} {s['key']:<38} {s['field'] or '-':<18} {s['reason']}" for s in skipped]
     return "\n".join(lines)

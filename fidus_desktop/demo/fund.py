@@ -10,6 +10,7 @@ import random
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from ..domain.activity import ActivityEntry
 from ..domain.funds import DEFAULT_PRODUCTS, PaymentFrequency
@@ -161,3 +162,18 @@ async def load_demo_fund(store: FundStore, seed: int = 7, as_of: date | None = N
     repos = {"clients": store.clients, "prospects": store.prospects, "investments": store.investments,
              "mt5_accounts": store.mt5_accounts, "activity": store.activity}
     return {name: await repos[name].add_many(fund[name]) for name in repos}
+
+
+async def create_demo_fund_file(path: Path, seed: int = 7, as_of: date | None = None) -> dict[str, int]:
+    """A new fund file at ``path`` holding the demo fund, all or nothing: it is built under a
+    temporary name and renamed into place only once every record is in, so a crash during the
+    first start leaves no fund file (the next start loads the demo again), never a partial one."""
+    from ..storage.sqlite import SqliteBackend
+    from ..storage.sqlite.files import complete_file
+
+    with complete_file(path) as building:
+        store = await FundStore.open(SqliteBackend(building))
+        try:
+            return await load_demo_fund(store, seed, as_of)
+        finally:
+            await store.close()

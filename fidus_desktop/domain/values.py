@@ -14,6 +14,10 @@ from typing import Any
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
+#: The dates a record of this fund, or a question about it, can be about: 1900-01-01 up to (not
+#: including) 2200-01-01. Year 9999 is Python's last, so every date computed from it overflows.
+TRUSTED_FROM = datetime(1900, 1, 1, tzinfo=UTC)
+TRUSTED_UNTIL = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def utc_now() -> datetime:
@@ -26,7 +30,18 @@ def to_cents(amount: Decimal) -> Decimal:
 
 
 def read_decimal(value: Any) -> Decimal | None:
-    """Money or a rate from whatever the original stored; ``None`` when absent or empty."""
+    """Money or a rate from whatever the original stored; ``None`` when absent or empty.
+
+    Raises ``ValueError`` for anything that is not a finite number (``NaN`` and infinities are
+    never an amount: one of them would make every sum it enters meaningless).
+    """
+    amount = _decimal(value)
+    if amount is not None and not amount.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return amount
+
+
+def _decimal(value: Any) -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):

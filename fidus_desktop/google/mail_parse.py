@@ -109,9 +109,14 @@ class MailMessage:
         return cls(**values)
 
 
+def _items(value: Any) -> list[Any]:
+    """A JSON array from a message, or nothing: a hostile message may put anything there."""
+    return value if isinstance(value, list) else []
+
+
 def _headers(part: Mapping[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for item in part.get("headers") or ():
+    for item in _items(part.get("headers")):
         if isinstance(item, Mapping) and isinstance(item.get("name"), str):
             out.setdefault(item["name"].lower(), str(item.get("value", ""))[:10_000])
     return out
@@ -133,7 +138,7 @@ def _walk(part: Mapping[str, Any], depth: int = 0) -> Iterator[Mapping[str, Any]
     if depth > _MAX_DEPTH or not isinstance(part, Mapping):
         return
     yield part
-    for child in part.get("parts") or ():
+    for child in _items(part.get("parts")):
         yield from _walk(child, depth + 1)
 
 

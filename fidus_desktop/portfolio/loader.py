@@ -18,11 +18,12 @@ from ..domain.mt5_accounts import Mt5AccountLink
 from ..domain.people import Client
 from ..lanes import shared_lanes
 from ..services.portfolio import PAID_TYPES
+from ..storage.problems import REASON_CHARS, DocumentProblem, shown
 from ..storage.query import In, Query
 from ..storage.store import FundStore
 from .book import INVESTMENT_FIELDS, PaidRecord, PortfolioBook
 
-PAID_FIELDS = ("investment_id", "activity_type", "due_date", "paid_on")
+PAID_FIELDS = ("investment_id", "activity_type", "due_date", "paid_on", "untrusted")
 _KIND_OF_TYPE = {activity_type: kind.value for kind, activity_type in PAID_TYPES.items()}
 #: Keys per ``In`` query when refreshing part of the book.
 _CHUNK = 500
@@ -43,9 +44,9 @@ def paid_records(rows: Iterable[Sequence[Any]]) -> list[PaidRecord]:
     """Paid records from ``(log_id, *PAID_FIELDS)`` rows; rows naming no payment are skipped (a
     record someone wrote by hand matches no scheduled payment, as in the calendar)."""
     records = []
-    for log_id, investment_id, activity_type, due, paid_on in rows:
+    for log_id, investment_id, activity_type, due, paid_on, *untrusted in rows:
         kind = _KIND_OF_TYPE.get(activity_type)
-        if kind is None or not investment_id or not due:
+        if kind is None or not investment_id or not due or any(untrusted):
             continue
         try:
             due_day = date.fromisoformat(str(due)[:10])
@@ -59,9 +60,9 @@ def paid_records(rows: Iterable[Sequence[Any]]) -> list[PaidRecord]:
 def paid_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[str, str, str, date, date | None]]:
     """As :func:`paid_records`, as plain tuples (what a bulk load of the book takes)."""
     kinds, out = _KIND_OF_TYPE, []
-    for log_id, investment_id, activity_type, due, paid_on in rows:
+    for log_id, investment_id, activity_type, due, paid_on, *untrusted in rows:
         kind = kinds.get(activity_type)
-        if kind is None or not investment_id or not due:
+        if kind is None or not investment_id or not due or any(untrusted):
             continue
         try:
             out.append((log_id, investment_id, kind, date.fromisoformat(due[:10]),
@@ -69,6 +70,16 @@ def paid_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[str, str, str, date, 
         except (ValueError, TypeError):
             continue
     return out
+
+
+def untrusted_rows(collection: str, rows: Iterable[Sequence[Any]]) -> list[DocumentProblem]:
+    """The problems named by the ``untrusted`` column (the last one) of projected rows."""
+    found = []
+    for row in rows:
+        if row[-1]:
+            field, _, reason = str(row[-1]).partition("\t")
+            found.append(DocumentProblem(collection, shown(row[0]), field, shown(reason, REASON_CHARS)))
+    return found
 
 
 def _paid_query(keys: Sequence[str] | None = None) -> Query:
@@ -87,8 +98,12 @@ async def load_book(store: FundStore, as_of: date) -> PortfolioBook:
     book.set_accounts(await store.mt5_accounts.find())
     rows = await store.investments.project(INVESTMENT_FIELDS)
     await cpu.run(lambda: book.load_investments(rows), action="portfolio: investments")
+    # Listed with every other reader's finds (the Health panel, report, doctor).
+    store.problems.replace("investments", [p for p in book.problems if p.collection == "investments"])
     paid = await store.activity.project(PAID_FIELDS, _paid_query())
     await cpu.run(lambda: book.load_paid(paid_rows(paid)), action="portfolio: payments")
+    for problem in untrusted_rows("activity_logs", paid):  # other readers list the other entries
+        store.problems.record(problem)
     return book
 
 
@@ -101,7 +116,7 @@ def book_from_records(products: Iterable[FundProduct], investments: Iterable[Inv
     book.set_clients({c.client_id: c.name for c in clients})
     book.set_accounts(accounts)
     book.load_investments([(i.investment_id, i.client_id, i.product, str(i.status), i.start_date, i.principal,
-                            i.interest_rate, i.client_name, i.shape.value) for i in investments])
+                            i.interest_rate, i.client_name, i.shape.value, None) for i in investments])
     book.load_paid(paid_rows((e.log_id, e.investment_id, e.activity_type, e.details.get("due_date"),
                               e.details.get("paid_on")) for e in paid_entries))
     return book
@@ -124,11 +139,23 @@ async def refresh_investments(store: FundStore, book: PortfolioBook, ids: Iterab
             book.remove_investments([k for k in chunk if k not in found])
 
         await with_book(book, take_in)
+        bad = {p.key: p for p in book.problems if p.collection == "investments"}
+        for key in chunk:
+            if key in bad:
+                store.problems.record(bad[key])
+            else:
+                store.problems.resolve("investments", key)
 
 
 async def refresh_paid(store: FundStore, book: PortfolioBook, log_ids: Iterable[str]) -> None:
     for chunk in _chunks(log_ids):
         rows = await store.activity.project(PAID_FIELDS, _paid_query(chunk))
+        bad = {p.key: p for p in untrusted_rows("activity_logs", rows)}
+        for key in chunk:
+            if key in bad:
+                store.problems.record(bad[key])
+            else:
+                store.problems.resolve("activity_logs", key)
         records = paid_records(rows)
         found = {r.log_id for r in records}
 

@@ -113,7 +113,9 @@ class PortfolioService(Service):
 
     @property
     def problems(self) -> list[Problem]:
-        return list(self.book.problems) if self.book else []
+        """Every record the fund's readers left out (investments included), as Health lists them."""
+        store = self._context.store
+        return store.problems.all() if store is not None else []
 
     # ---- keeping current --------------------------------------------------------------------------
 
@@ -219,7 +221,7 @@ class PortfolioService(Service):
                 slot = book.index[write.key]
                 current = (book.client_ids[slot], book.code_of(slot), book.statuses[slot],
                            read_datetime(date.fromordinal(int(book.start[slot]))), book.principals[slot],
-                           book.rates[slot], book.own_names[slot], book.shapes[slot])
+                           book.rates[slot], book.own_names[slot], book.shapes[slot], None)
                 values = [f.extract(write.set) if any(n in write.set for n in f.raw_names) else old
                           for f, old in zip(fields, current, strict=True)]
                 book.put_investments([(write.key, *values)])

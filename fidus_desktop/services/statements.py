@@ -23,6 +23,7 @@ from ..errors import NotFoundError, ValidationError
 from ..portfolio import calendar as calendar_view
 from ..portfolio.book import PortfolioBook
 from ..portfolio.holdings import row as holding_row
+from ..fileio import atomic_write_text
 from .payment_calendar import CalendarFilter, CalendarRow, PaymentState
 
 CURRENCY = "USD"
@@ -198,7 +199,7 @@ def export_statements(book: PortfolioBook, client_ids: Sequence[str], period_sta
             written.append(path)
         if with_csv:
             path = folder / statement_filename(statement, "csv")
-            path.write_text(statement_csv(statement), encoding="utf-8")
+            atomic_write_text(path, statement_csv(statement))
             written.append(path)
     if progress is not None:
         progress(1.0, f"{len(written)} file(s) written")

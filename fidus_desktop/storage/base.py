@@ -16,9 +16,14 @@ from typing import Any, NamedTuple, Protocol
 from ..domain.values import utc_now
 from ..errors import ConflictError, NotFoundError, StorageCorrupt
 from .offload import map_off_loop
+from .problems import DocumentProblem, DocumentProblems, problem_of
 from .query import Query
 from .spec import CollectionSpec
 from .writes import MISSING, Delete, Insert, Patch, Write, comparable, same
+
+#: What a codec raises for a value it cannot read or will not trust (``UntrustedValue`` is a
+#: ValueError; ``OverflowError`` an ArithmeticError).
+DECODE_ERRORS = (ValueError, TypeError, KeyError, ArithmeticError)
 
 
 class StoredDoc(NamedTuple):
@@ -94,24 +99,42 @@ class Codec[T](Protocol):
 
 
 class Repository[T]:
-    """Typed access to one aggregate; the only storage API services see."""
+    """Typed access to one aggregate; the only storage API services see.
 
-    def __init__(self, collection: DocumentCollection, codec: Codec[T]) -> None:
+    Reading many records (:meth:`find`) leaves out each document the codec refuses and lists
+    it in ``problems``, so one bad document never stops a report nor corrupts a figure.
+    Reading one record by its key (:meth:`get`) raises :class:`StorageCorrupt` naming it.
+    """
+
+    def __init__(self, collection: DocumentCollection, codec: Codec[T],
+                 problems: DocumentProblems | None = None) -> None:
         self._collection = collection
         self._codec = codec
+        self.problems = problems if problems is not None else DocumentProblems()
 
     @property
     def spec(self) -> CollectionSpec:
         return self._codec.spec
 
+    def _key(self, doc: Mapping[str, Any]) -> Any:
+        key = self._codec.spec.key.extract(doc)
+        return doc.get("_id", "(no key)") if key is None or key == "" else key
+
     def _load(self, stored: StoredDoc) -> T:
         try:
             entity = self._codec.decode(stored.doc)
-        except (ValueError, TypeError, KeyError) as exc:
-            key = self._codec.spec.key.extract(stored.doc)
-            raise StorageCorrupt(
-                f"A record in '{self._codec.spec.name}' ({key}) holds a value the app cannot read: {exc}"
-            ) from exc
+        except DECODE_ERRORS as exc:
+            problem = problem_of(self._codec.spec.name, self._key(stored.doc), exc)
+            self.problems.record(problem)
+            raise StorageCorrupt(f"A record in '{problem.collection}' ({problem.key}) holds a value the app "
+                                 f"cannot read: {exc}") from exc
+        return dataclasses.replace(entity, raw=stored.doc, revision=stored.revision)  # type: ignore[type-var]
+
+    def _try_load(self, stored: StoredDoc) -> T | DocumentProblem:
+        try:
+            entity = self._codec.decode(stored.doc)
+        except DECODE_ERRORS as exc:
+            return problem_of(self._codec.spec.name, self._key(stored.doc), exc)
         return dataclasses.replace(entity, raw=stored.doc, revision=stored.revision)  # type: ignore[type-var]
 
     async def get(self, key: str) -> T:
@@ -125,7 +148,24 @@ class Repository[T]:
         return None if stored is None else self._load(stored)
 
     async def find(self, query: Query = Query()) -> list[T]:
-        return await map_off_loop(self._load, await self._collection.find(query))
+        """The records matching ``query``, without the documents the app cannot trust (each
+        listed in :attr:`problems`)."""
+        stored = await self._collection.find(query)
+        loaded = await map_off_loop(self._try_load, stored)
+        found: list[T] = []
+        refused: list[DocumentProblem] = []
+        for item in loaded:
+            (refused if isinstance(item, DocumentProblem) else found).append(item)  # type: ignore[arg-type]
+        name = self._codec.spec.name
+        if not query.where and query.limit is None and not query.offset:
+            self.problems.replace(name, refused)  # the whole collection was read
+        else:
+            for problem in refused:
+                self.problems.record(problem)
+            if self.problems.holds(name):
+                for entity in found:
+                    self.problems.resolve(name, self._key(entity.raw))  # type: ignore[attr-defined]
+        return found
 
     async def count(self, query: Query = Query()) -> int:
         return await self._collection.count(query)

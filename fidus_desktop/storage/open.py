@@ -23,6 +23,10 @@ _SQLITE_SCHEME = "sqlite://"
 _SECRET_OPTION = re.compile(r"(?i)password|token|secret|authmechanismproperties")
 
 
+def is_mongodb_uri(uri: str) -> bool:
+    return uri.strip().startswith(_MONGO_SCHEMES)
+
+
 def sqlite_path(uri: str) -> Path | None:
     """The file a URI names when it means SQLite, else ``None``."""
     if uri.startswith(_SQLITE_SCHEME):
@@ -40,8 +44,12 @@ def sqlite_path(uri: str) -> Path | None:
     return None
 
 
-async def open_store(uri: str, *, database: str = "fidus_production", timeout_seconds: float = 8.0) -> FundStore:
+async def open_store(uri: str, *, database: str = "fidus_production", timeout_seconds: float = 8.0,
+                     daily_backup: bool = False, backups_kept: int = 10) -> FundStore:
     """Open (and prepare) the fund store at ``uri``; the caller closes it.
+
+    ``daily_backup``: an embedded fund gets the day's backup, ``backups_kept`` kept (the window
+    asks for it; one-off commands do not).
 
     Raises :class:`StorageUnavailable` (``reason="config"`` for an address that cannot mean any
     store) or :class:`StorageCorrupt`, with messages that never contain the password.
@@ -53,7 +61,7 @@ async def open_store(uri: str, *, database: str = "fidus_production", timeout_se
     if path is not None:
         from .sqlite import SqliteBackend
 
-        backend = SqliteBackend(path.absolute())
+        backend = SqliteBackend(path.absolute(), daily_backup=daily_backup, backups_kept=backups_kept)
     elif uri.startswith(_MONGO_SCHEMES):
         # Imported here: the MongoDB driver is only loaded by those who use it.
         from .mongo import MongoBackend

@@ -16,6 +16,7 @@ from ..domain.prospects import Prospect
 from .base import DocumentBackend, Repository
 from .codecs import (ActivityCodec, ClientCodec, InvestmentCodec, MoneyManagerCodec, Mt5AccountCodec,
                      Mt5AccountConfigCodec, ProductCodec, ProspectCodec)
+from .problems import DocumentProblems
 from .spec import CollectionSpec
 
 CODECS = (ClientCodec(), ProspectCodec(), InvestmentCodec(), ProductCodec(), ActivityCodec(),
@@ -26,20 +27,21 @@ SPECS: tuple[CollectionSpec, ...] = tuple(c.spec for c in CODECS)
 class FundStore:
     def __init__(self, backend: DocumentBackend) -> None:
         self.backend = backend
+        #: Documents left out of every figure because the app cannot trust them.
+        self.problems = DocumentProblems()
         c = {type(codec): codec for codec in CODECS}
-        self.clients: Repository[Client] = Repository(backend.collection(ClientCodec.spec), c[ClientCodec])
-        self.prospects: Repository[Prospect] = Repository(backend.collection(ProspectCodec.spec), c[ProspectCodec])
-        self.investments: Repository[Investment] = Repository(
-            backend.collection(InvestmentCodec.spec), c[InvestmentCodec])
-        self.products: Repository[FundProduct] = Repository(backend.collection(ProductCodec.spec), c[ProductCodec])
-        self.activity: Repository[ActivityEntry] = Repository(
-            backend.collection(ActivityCodec.spec), c[ActivityCodec])
-        self.mt5_accounts: Repository[Mt5AccountLink] = Repository(
-            backend.collection(Mt5AccountCodec.spec), c[Mt5AccountCodec])
-        self.money_managers: Repository[MoneyManager] = Repository(
-            backend.collection(MoneyManagerCodec.spec), c[MoneyManagerCodec])
-        self.mt5_configs: Repository[Mt5AccountConfig] = Repository(
-            backend.collection(Mt5AccountConfigCodec.spec), c[Mt5AccountConfigCodec])
+
+        def repo(codec: type) -> Repository:  # type: ignore[type-arg]
+            return Repository(backend.collection(codec.spec), c[codec], self.problems)
+
+        self.clients: Repository[Client] = repo(ClientCodec)
+        self.prospects: Repository[Prospect] = repo(ProspectCodec)
+        self.investments: Repository[Investment] = repo(InvestmentCodec)
+        self.products: Repository[FundProduct] = repo(ProductCodec)
+        self.activity: Repository[ActivityEntry] = repo(ActivityCodec)
+        self.mt5_accounts: Repository[Mt5AccountLink] = repo(Mt5AccountCodec)
+        self.money_managers: Repository[MoneyManager] = repo(MoneyManagerCodec)
+        self.mt5_configs: Repository[Mt5AccountConfig] = repo(Mt5AccountConfigCodec)
 
     @property
     def kind(self) -> str:

@@ -86,7 +86,7 @@ def test_a_book_taken_in_one_by_one_equals_the_book_read_at_once(invs, reading_c
                                            e.details["paid_on"])]))
     for i in invs:
         one_by_one.put_investments([(i.investment_id, i.client_id, i.product, str(i.status), i.start_date,
-                                     i.principal, i.interest_rate, i.client_name, i.shape.value)])
+                                     i.principal, i.interest_rate, i.client_name, i.shape.value, None)])
     assert compute_dashboard(one_by_one) == compute_dashboard(at_once)
     flt = CalendarFilter(states=frozenset(PaymentState))
     assert sorted(book_calendar.select(one_by_one, flt).rows()) == sorted(book_calendar.select(at_once, flt).rows())

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHBoxLayout, QHea
 from fidus_desktop.events import EventType
 from fidus_desktop.runtime.outbox import OutboxService, OutboxState
 from fidus_desktop.services.health import ServiceName, ServiceState, ServiceStatus
-from fidus_desktop.services.portfolio_service import PortfolioService
 
 from ..status_badges import SERVICE_LABELS, STATE_LABELS, local_time
 from .base import Panel
@@ -20,6 +19,7 @@ from .base import Panel
 STATE_COLOURS = {ServiceState.ONLINE: "#1e7b45", ServiceState.STALE: "#a4660f", ServiceState.OFFLINE: "#b42318",
                  ServiceState.CONNECTING: "#2456a6"}
 COLUMNS = ("Service", "State", "Source", "Detail", "Since")
+PROBLEM_COLUMNS = ("Collection", "Record", "Field", "Why it is left out")
 
 
 class HealthPanel(Panel):
@@ -60,6 +60,20 @@ class HealthPanel(Panel):
         facts.addRow("Data folder:", self.folder_label)
         layout.addLayout(facts)
 
+        self.problems_label = QLabel("", self)
+        self.problems_label.setWordWrap(True)
+        layout.addWidget(self.problems_label)
+        self.problems_table = QTableWidget(0, len(PROBLEM_COLUMNS), self)
+        self.problems_table.setHorizontalHeaderLabels(PROBLEM_COLUMNS)
+        self.problems_table.verticalHeader().hide()
+        self.problems_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.problems_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        problem_header = self.problems_table.horizontalHeader()
+        problem_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        problem_header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.problems_table.hide()
+        layout.addWidget(self.problems_table, 1)
+
         buttons = QHBoxLayout()
         self.reconnect_button = QPushButton("Reconnect database", self)
         self.reconnect_button.clicked.connect(self.reconnect)
@@ -81,10 +95,6 @@ class HealthPanel(Panel):
         held_buttons.addWidget(self.discard_button)
         held_buttons.addStretch(1)
         layout.addLayout(held_buttons)
-        layout.addWidget(QLabel("Records left out of the figures (the app cannot trust them):", self))
-        self.problems = QListWidget(self)
-        self.problems.setMaximumHeight(140)
-        layout.addWidget(self.problems)
         layout.addStretch(1)
 
         for status in context.health.all():
@@ -124,13 +134,35 @@ class HealthPanel(Panel):
         return item.text() if item else ""
 
     def refresh(self, why: set[str]) -> None:
-        service = self.context.service(PortfolioService)
-        problems = service.problems if service is not None else []
-        self.problems.clear()
-        for p in problems[:500]:
-            self.problems.addItem(f"{p.collection} {p.key}: {p.field}: {p.reason}")
+        self.refresh_problems()
+
+    def on_changes(self, changes: object) -> None:
+        self.invalidate("problems")  # a reload may have found (or cleared) a bad record
+
+    def refresh_problems(self) -> None:
+        """Show what the store's reads left out; reads happen elsewhere (no I/O here)."""
+        store = self.context.store
+        problems = store.problems.all() if store is not None else []
         if not problems:
-            self.problems.addItem("None.")
+            self.problems_label.setText("Records left out of the figures: none.")
+            self.problems_table.hide()
+            return
+        self.problems_label.setText(
+            f"Records left out of the figures: {len(problems)}. The app cannot trust a value in each (an "
+            "amount that is not a number, a date out of range, an unknown status...), so every figure is "
+            "computed without them. Correct them in the database; 'fidus-desktop doctor' lists them all.")
+        self.problems_table.setRowCount(len(problems))
+        for row, problem in enumerate(problems):
+            for column, text in enumerate((problem.collection, problem.key, problem.field, problem.reason)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.problems_table.setItem(row, column, item)
+        self.problems_table.show()
+
+    def problem_rows(self) -> list[tuple[str, ...]]:
+        table = self.problems_table
+        return [tuple(table.item(r, c).text() for c in range(table.columnCount())) for r in range(table.rowCount())
+                ] if not table.isHidden() else []
 
     def show_outbox(self, state: OutboxState | None) -> None:
         if self.context.cache is None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from fidus_desktop.domain.funds import FundProduct
 from fidus_desktop.domain.investments import Investment, InvestmentStatus
+from fidus_desktop.fileio import atomic_write_text
 from fidus_desktop.services import investments as investment_service
 from fidus_desktop.services import payment_calendar, products, statements
 
@@ -60,7 +61,7 @@ def mark_paid(*, tasks: TaskRunner, context: AppContext, rows: Sequence[payment_
 def export_calendar_csv(*, tasks: TaskRunner, rows: Callable[[], Sequence[payment_calendar.CalendarRow]], path: Path,
                         on_success: Done) -> TaskHandle:
     def write() -> Path:
-        path.write_text(payment_calendar.calendar_csv(rows()), encoding="utf-8")
+        atomic_write_text(path, payment_calendar.calendar_csv(rows()))
         return path
 
     return tasks.run(write, lane="io", on_success=on_success, name="export payment calendar")

@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QMarginsF, QSizeF
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
+from fidus_desktop.fileio import atomic_path
 from fidus_desktop.services.statements import Statement, statement_html
 
 RESOLUTION_DPI = 300
@@ -18,7 +19,12 @@ RESOLUTION_DPI = 300
 
 def write_statement_pdf(statement: Statement, path: Path) -> None:
     """Write ``statement`` to ``path`` as an A4 PDF with searchable, extractable text."""
-    tmp = path.with_name(path.name + ".part")
+    # Never a half-written statement under the real name, nor a leftover .part beside it.
+    with atomic_path(path) as tmp:
+        _write(statement, tmp)
+
+
+def _write(statement: Statement, tmp: Path) -> None:
     writer = QPdfWriter(str(tmp))
     writer.setTitle(f"{statement.fund_name} - statement {statement.client_name}")
     writer.setCreator("FIDUS Desktop")
@@ -32,4 +38,3 @@ def write_statement_pdf(statement: Statement, path: Path) -> None:
     document.setPageSize(QSizeF(area.width(), area.height()))
     document.print_(writer)
     del writer  # the PDF is finished when the writer goes away
-    tmp.replace(path)  # never leave a half-written statement under the real name

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from ...domain.activity import ActivityEntry
+from ..problems import UntrustedValue
 from ..spec import CollectionSpec
-from .fields import Doc, as_double, indexed, moment, money, text
+from .fields import Doc, as_double, identifier, indexed, moment, money, refusal, text, whole_document
 
 
 def _detail(doc: Doc, name: str) -> str | None:
@@ -29,6 +30,8 @@ class ActivityCodec:
             # Which payment a paid record is for, and when it was paid (see payment_calendar).
             indexed("due_date", "text", "details.due_date", reader=lambda d: _detail(d, "due_date")),
             indexed("paid_on", "text", "details.paid_on", reader=lambda d: _detail(d, "paid_on")),
+            # A payment record the codec refuses is no payment for the figures either.
+            whole_document("untrusted", lambda d: refusal(ActivityCodec().decode, d)),
         ),
         compound_indexes=((("client_id", 1), ("timestamp", -1)), (("prospect_id", 1), ("timestamp", -1))),
     )
@@ -36,16 +39,16 @@ class ActivityCodec:
     def decode(self, doc: Doc) -> ActivityEntry:
         timestamp = moment(doc, "timestamp", "created_at")
         if timestamp is None:
-            raise ValueError("no timestamp")
+            raise UntrustedValue("timestamp", "no timestamp or created_at")
         details = doc.get("details")
         return ActivityEntry(
-            log_id=text(doc, "log_id"),
+            log_id=identifier(doc, "log_id"),
             activity_type=text(doc, "activity_type"),
             description=text(doc, "description"),
             timestamp=timestamp,
-            client_id=text(doc, "client_id"),
-            prospect_id=text(doc, "prospect_id"),
-            investment_id=text(doc, "investment_id"),
+            client_id=identifier(doc, "client_id"),
+            prospect_id=identifier(doc, "prospect_id"),
+            investment_id=identifier(doc, "investment_id"),
             amount=money(doc, "amount"),
             fund_code=text(doc, "fund_code"),
             actor=text(doc, "actor"),

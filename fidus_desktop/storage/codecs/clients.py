@@ -6,7 +6,7 @@ from typing import Any
 
 from ...domain.people import Client, KycStatus
 from ..spec import CollectionSpec
-from .fields import DatetimeStamps, Doc, flag, indexed, moment, text
+from .fields import DatetimeStamps, Doc, flag, identifier, indexed, moment, text
 
 
 def _kyc(doc: Doc) -> KycStatus:
@@ -41,7 +41,7 @@ class ClientCodec(DatetimeStamps):
 
     def decode(self, doc: Doc) -> Client:
         return Client(
-            client_id=text(doc, "id", "user_id"),
+            client_id=identifier(doc, "id", "user_id"),
             name=text(doc, "name"),
             email=text(doc, "email"),
             username=text(doc, "username"),

@@ -7,9 +7,10 @@ from typing import Any
 
 from ...domain.funds import normalize_fund_code
 from ...domain.mt5_accounts import Mt5AccountLink
-from ...domain.values import iso_utc, read_account_number
+from ...domain.values import ZERO, iso_utc, read_account_number
+from ..problems import UntrustedValue
 from ..spec import CollectionSpec
-from .fields import Doc, as_double, first, fund_code_forms, indexed, moment, money, text
+from .fields import Doc, as_double, first, first_named, fund_code, fund_code_forms, indexed, moment, money, text
 
 _ACCOUNT_NAMES = ("account", "account_number", "mt5_login", "login")
 
@@ -33,21 +34,24 @@ class Mt5AccountCodec:
     )
 
     def decode(self, doc: Doc) -> Mt5AccountLink:
-        account = _account(doc)
-        if account is None:
-            raise ValueError("no account number")
+        try:
+            account = _account(doc)
+        except ValueError as exc:
+            raise UntrustedValue(first_named(doc, *_ACCOUNT_NAMES)[0], str(exc)) from None
+        if account is None or account <= 0:
+            raise UntrustedValue("account", "no account number" if account is None else f"{account} is no login")
         return Mt5AccountLink(
             account=account,
             name=text(doc, "name", "description"),
             broker=text(doc, "broker", "broker_name"),
             server=text(doc, "server", "mt5_server"),
             platform=text(doc, "platform") or "MT5",
-            fund_type=normalize_fund_code(doc.get("fund_type")),
+            fund_type=fund_code(doc, "fund_type"),
             manager_name=text(doc, "manager_name", "manager"),
             status=text(doc, "status") or "active",
             account_type=text(doc, "account_type") or "live",
             capital_source=text(doc, "capital_source"),
-            initial_allocation=money(doc, "initial_allocation"),
+            initial_allocation=money(doc, "initial_allocation", low=ZERO),
             balance=money(doc, "balance"),
             equity=money(doc, "equity", "current_equity"),
             # Bridges stamp ``updated_at`` when they sync; our own edits stamp ``last_allocation_update``.

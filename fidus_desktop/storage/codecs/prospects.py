@@ -7,9 +7,9 @@ from typing import Any
 
 from ...domain.people import KycStatus
 from ...domain.prospects import Prospect, Stage
-from ...domain.values import iso_utc
+from ...domain.values import ZERO, iso_utc
 from ..spec import CollectionSpec
-from .fields import Doc, as_double, flag, indexed, moment, money, text
+from .fields import Doc, as_double, flag, identifier, indexed, moment, money, text
 
 
 def _stage_forms(stage: object) -> tuple[object, ...]:
@@ -42,7 +42,7 @@ class ProspectCodec:
 
     def decode(self, doc: Doc) -> Prospect:
         return Prospect(
-            prospect_id=text(doc, "prospect_id", "id"),
+            prospect_id=identifier(doc, "prospect_id", "id"),
             name=text(doc, "name"),
             email=text(doc, "email"),
             phone=text(doc, "phone"),
@@ -52,7 +52,7 @@ class ProspectCodec:
             aml_kyc_status=KycStatus.read(doc.get("aml_kyc_status")),
             converted_to_client=flag(doc, "converted_to_client"),
             client_id=text(doc, "client_id"),
-            estimated_value=money(doc, "estimated_value"),
+            estimated_value=money(doc, "estimated_value", low=ZERO),
             created_at=moment(doc, "created_at"),
             updated_at=moment(doc, "updated_at"),
         )

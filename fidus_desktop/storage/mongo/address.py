@@ -7,7 +7,7 @@ which part is secret, and a status bar or an error message must never show it ei
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote
 
 _SCHEMES = ("mongodb", "mongodb+srv")
@@ -26,6 +26,8 @@ class MongoAddress:
     secrets: frozenset[str]
     #: Starts with a MongoDB scheme (PyMongo would read anything else as a host name).
     is_mongodb: bool = True
+    #: The text after ``?`` (``retryWrites=true&w=majority``), as written; may hold secrets.
+    options: str = field(default="", repr=False)
 
     @classmethod
     def parse(cls, uri: str) -> MongoAddress:
@@ -50,7 +52,7 @@ class MongoAddress:
         user = f"{unquote(username)}@" if username else ""
         location = f"{scheme.lower()}://{user}{hosts}" + (f"/{path}" if path else "")
         shown_hosts = ", ".join(h for h in hosts.split(",") if h) or "the configured address"
-        return cls(location, shown_hosts, unquote(username), frozenset(secrets))
+        return cls(location, shown_hosts, unquote(username), frozenset(secrets), options=options)
 
     def redact(self, text: str) -> str:
         """``text`` with every secret of this URI masked (longest first, so no fragment stays)."""

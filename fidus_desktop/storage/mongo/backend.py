@@ -16,6 +16,8 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.common import URI_OPTIONS_VALIDATOR_MAP
+from pymongo.uri_parser import split_options
 
 from ...errors import StorageUnavailable
 from ..spec import CollectionSpec
@@ -39,6 +41,20 @@ def _decimal_as_decimal128(value: Any) -> Any:
     if isinstance(value, Decimal):
         return Decimal128(value)
     return value
+
+
+def _check_options(options: str) -> None:
+    """Raise for a URI option with a value PyMongo cannot use (``authMechanism=BOGUS``,
+    ``tls=maybe``): the client itself only warns and drops it, and the server then refuses the
+    login, which reads as a wrong user name or password. Options PyMongo does not know are left
+    to it (it ignores them with a warning), so a URI from a newer Atlas still connects."""
+    if not options:
+        return
+    separator = ";" if ";" in options and "&" not in options else "&"
+    known = [pair for pair in options.split(separator)
+             if pair.partition("=")[0].lower() in URI_OPTIONS_VALIDATOR_MAP]
+    if known:
+        split_options(separator.join(known), validate=True, warn=False)
 
 
 class MongoBackend:
@@ -80,6 +96,7 @@ class MongoBackend:
             raise self._guard.invalid_address("it must start with mongodb:// or mongodb+srv://")
         timeout_ms = int(self._timeout * 1000)
         with self._guard.connecting():
+            _check_options(self._address.options)
             return AsyncMongoClient(
                 self._uri,
                 appname=APP_NAME,

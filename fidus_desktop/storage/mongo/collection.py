@@ -65,7 +65,9 @@ class MongoCollection:
             return []
         specs = [self.spec.field(name) for name in fields]
         paths = {raw for f in (self.spec.key, *specs) for raw in f.raw_names}
-        cursor = self._handle().find(query_filter(self.spec, query), projection=dict.fromkeys(paths, 1),
+        # A field read from the whole document (no raw path) needs the whole document.
+        projection = None if any(not f.raw_names for f in specs) else dict.fromkeys(paths, 1)
+        cursor = self._handle().find(query_filter(self.spec, query), projection=projection,
                                      sort=sort_keys(self.spec, query), skip=query.offset, limit=query.limit or 0,
                                      **_session())
         with self._guard:

@@ -21,6 +21,8 @@ from typing import Any
 import aiosqlite
 
 from ...errors import ConflictError, FidusError, StorageCorrupt, StorageUnavailable
+from ...fileio import make_private
+from .files import companions
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +34,11 @@ _CORRUPT = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 _READ_ONLY = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH}
 
 
-def translate(exc: BaseException, what: str, location: str) -> FidusError | None:
+def translate(exc: BaseException, what: str, location: str, damaged_hint: str = "") -> FidusError | None:
     """The manager-readable error for a driver error, or ``None`` for a programming error.
 
-    ``what`` names the store in the message ("The fund database", "The local cache").
+    ``what`` names the store in the message ("The fund database", "The local cache");
+    ``damaged_hint`` says what to do about a damaged file (restoring a backup).
     """
     if isinstance(exc, OSError):
         return StorageUnavailable(f"{what} cannot be created at {location}: {exc.strerror or exc}. "
@@ -63,8 +66,9 @@ def translate(exc: BaseException, what: str, location: str) -> FidusError | None
                                   detail=detail)
     if code in _CORRUPT:
         return StorageCorrupt(f"The file {location} is not a readable FIDUS database: it is damaged "
-                              "or is another kind of file. Restore it from a backup or choose "
-                              "another file.", detail=detail)
+                              "or is another kind of file. "
+                              f"{damaged_hint or 'Restore it from a backup or choose another file.'}",
+                              detail=detail)
     if code in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_NOMEM):
         return StorageUnavailable(f"The computer could not read or write {what.lower()} at {location} "
                                   "(disk or memory error). Nothing was saved; try again.", detail=detail)
@@ -79,9 +83,11 @@ class Database:
     corrupts the file.
     """
 
-    def __init__(self, path: Path, what: str) -> None:
+    def __init__(self, path: Path, what: str, damaged_hint: Callable[[], str] | None = None) -> None:
         self.path = path
         self.what = what
+        #: What to do about a damaged file, asked for only when one is found (it lists backups).
+        self.damaged_hint = damaged_hint or (lambda: "")
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         #: The transaction the current task (and the tasks it starts) is inside, if any: its
@@ -99,10 +105,14 @@ class Database:
         try:
             yield
         except (sqlite3.Error, OSError) as exc:
-            translated = translate(exc, self.what, str(self.path))
+            translated = translate(exc, self.what, str(self.path), self._hint_for(exc))
             if translated is None:
                 raise
             raise translated from exc
+
+    def _hint_for(self, exc: BaseException) -> str:
+        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        return self.damaged_hint() if code in _CORRUPT else ""
 
     async def open(self) -> None:
         if self._conn is not None:
@@ -111,6 +121,9 @@ class Database:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = await aiosqlite.connect(self.path, isolation_level=None)
             try:
+                # Before WAL mode: SQLite gives the -wal and -shm files the database's own mode.
+                for name in (self.path, *companions(self.path)):
+                    make_private(name)
                 await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 # The first statement that reads the file: a damaged file fails here.
                 [(mode,)] = await conn.execute_fetchall("PRAGMA journal_mode = WAL")
