@@ -269,14 +269,16 @@ class AppContext:
 
     # ---- settings ------------------------------------------------------------------------
 
-    def update_settings(self, settings: Settings) -> None:
+    def update_settings(self, settings: Settings, *, secrets: frozenset[str] = frozenset()) -> SettingsChange:
         """Keep ``settings`` for this session, write them atomically, and announce the change
-        (``EventType.SETTINGS_CHANGED``) so whoever read a setting at start applies the new one."""
+        (``EventType.SETTINGS_CHANGED``) so whoever read a setting at start applies the new one.
+        ``secrets``: keyring entries just given a new value (a bridge's key changes MT5)."""
         old, self.settings = self.settings, settings
         save_settings(settings, self.paths.settings_file)
-        change = SettingsChange(old, settings)
+        change = SettingsChange(old, settings, secrets)
         if change.sections:
             self.events.publish(EventType.SETTINGS_CHANGED, change)
+        return change
 
     def update_ui_settings(self, **changes: str) -> None:
         self.update_settings(self.settings.replace(ui=dataclasses.replace(self.settings.ui, **changes)))

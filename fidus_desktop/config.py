@@ -34,91 +34,111 @@ SECRET_GOOGLE_TOKEN = "google-oauth-token"
 SECRET_GOOGLE_CLIENT = "google-oauth-client"
 
 
-@dataclass(frozen=True, slots=True)
-class StorageSettings:
-    backend: Literal["sqlite", "mongodb"] = "sqlite"
-    #: Empty means the platform data dir (``fund.sqlite3``).
-    sqlite_path: str = ""
-    #: Keyring entry holding the full MongoDB URI (it usually embeds a password).
-    mongo_uri_secret: str = SECRET_MONGO_URI
-    mongo_database: str = "fidus_production"
-    #: Server selection / connect timeout: how long before the app says "offline".
-    timeout_seconds: float = 8.0
-
-
-@dataclass(frozen=True, slots=True)
-class BridgeEndpoint:
-    name: str
-    url: str
-    #: Keyring entry holding this bridge's API key.
-    api_key_secret: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Mt5Settings:
-    source: Literal["demo", "direct", "bridge"] = "demo"
-    terminal_path: str = ""
-    login: int = 0
-    server: str = ""
-    password_secret: str = "mt5-password"
-    bridges: tuple[BridgeEndpoint, ...] = ()
-    poll_seconds: float = 5.0
-    connect_timeout: float = 3.0
-    read_timeout: float = 10.0
-    demo_seed: int = 1
-    #: The broker's clock: hours east of UTC in winter, plus its summer-time rule (mt5-api.md §8).
-    server_utc_offset: float = 2.0
-    server_dst: Literal["none", "eu", "us"] = "eu"
-    #: More logins the direct terminal watches besides ``login`` (passwords saved in the terminal,
-    #: or in the keyring as ``<password_secret>-<login>``).
-    accounts: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class GoogleSettings:
-    #: Keyring entry holding the OAuth client file's JSON ("Desktop app" client), never a file.
-    client_secret_entry: str = SECRET_GOOGLE_CLIENT
-    #: Keyring entry holding what rebuilds the sign-in (refresh token, scopes, account).
-    token_entry: str = SECRET_GOOGLE_TOKEN
-    account_email: str = ""
-    #: Calendar and Drive: calls per second, per API (batched calls count one each).
-    max_requests_per_second: float = 5.0
-    #: Gmail counts quota units (250 per user per second; a get costs 5, a send 100).
-    gmail_units_per_second: float = 200.0
-    #: API roots (``api_endpoint`` of the client library), for a corporate proxy or tests. Batch
-    #: requests go to the same host (``/batch/...``), uploads to ``/upload/...`` of that host.
-    gmail_api_root: str = "https://gmail.googleapis.com/"
-    calendar_api_root: str = "https://www.googleapis.com/calendar/v3/"
-    drive_api_root: str = "https://www.googleapis.com/drive/v3/"
-    revoke_uri: str = "https://oauth2.googleapis.com/revoke"
-    #: A PEM file of extra certificate authorities (a corporate proxy's), trusted on top of the
-    #: usual ones for every Google call. Empty: the usual ones only.
-    ca_bundle: str = ""
-    #: Seconds a single HTTP exchange with Google may take.
-    request_timeout_seconds: float = 30.0
-    #: How long the browser sign-in may take before the listener is closed.
-    consent_timeout_seconds: float = 300.0
-    #: Retries of a failed call (429, 5xx, rate-limit 403) and the backoff between them.
-    retry_attempts: int = 5
-    retry_base_seconds: float = 1.0
-    retry_max_seconds: float = 32.0
-    #: Messages kept by the first (full) Gmail sync, newest first.
-    gmail_sync_limit: int = 500
-    #: Days back the first Calendar sync reaches (later syncs are incremental).
-    calendar_sync_days_back: int = 90
-    #: IANA zone sent with new events (empty: the zone of the times given, else UTC offsets only).
-    time_zone: str = ""
-
-
 def _described(default: Any, description: str) -> Any:
-    """A settings field with the one-line description the settings editor shows (immutable
-    defaults only: tuples of frozen rules are fine)."""
+    """A settings field with the one-line description the settings editor shows next to it
+    (immutable defaults only: tuples of frozen rules are fine)."""
     return field(default=default, metadata={"description": description})
 
 
 def describe(settings_class: type, name: str) -> str:
     """The description of a settings field ("" when it has none)."""
     return next((f.metadata.get("description", "") for f in dataclasses.fields(settings_class) if f.name == name), "")
+
+
+@dataclass(frozen=True, slots=True)
+class StorageSettings:
+    backend: Literal["sqlite", "mongodb"] = _described(
+        "sqlite", "Where the fund lives: the embedded database on this computer, or a MongoDB (the web "
+        "platform's Atlas database). A change takes effect after a restart.")
+    sqlite_path: str = _described(
+        "", "The embedded fund's file; empty = fund.sqlite3 in the app's data folder. Not on a network drive "
+        "or in a synced folder (OneDrive, Dropbox, iCloud, Google Drive). '/' works in Windows paths.")
+    mongo_uri_secret: str = _described(
+        SECRET_MONGO_URI, "Keyring entry holding the full MongoDB URI (it usually carries a password); the "
+        "address itself is never written to the settings file.")
+    mongo_database: str = _described(
+        "fidus_production", "The fund's MongoDB database (the web platform uses fidus_production).")
+    timeout_seconds: float = _described(
+        8.0, "How long to wait for the database server before the app says it is offline (seconds).")
+    demo_on_first_run: bool = _described(
+        True, "A new, empty embedded fund starts with the demo fund's records (off: it starts empty). Never "
+        "applies to MongoDB or to a fund that has records.")
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeEndpoint:
+    name: str = _described("", "A short name for this bridge (shown in the MT5 and Health panels).")
+    url: str = _described("", "The bridge's address, e.g. https://vps1.example.net or http://127.0.0.1:8000.")
+    api_key_secret: str = _described("", "Keyring entry holding this bridge's API key.")
+
+
+@dataclass(frozen=True, slots=True)
+class Mt5Settings:
+    source: Literal["demo", "direct", "bridge"] = _described(
+        "demo", "Where MT5 data comes from: the demo terminal, the MetaTrader 5 terminal on this Windows "
+        "computer, or MT5 bridges (the first that answers, primary first).")
+    terminal_path: str = _described(
+        "", "Direct only: the full path of terminal64.exe. Required when several terminals are installed, "
+        "or the wrong one may attach.")
+    portable: bool = _described(
+        False, "Direct only: the terminal was installed /portable (its data folder is its install folder). "
+        "Needs the terminal path.")
+    login: int = _described(
+        0, "Direct only: the MT5 account the terminal logs in to at start; 0 = the one it was left on.")
+    server: str = _described("", "Direct only: the broker's trade server of that login (e.g. MEXAtlantic-Real).")
+    password_secret: str = _described(
+        "mt5-password", "Keyring entry holding that login's password; other logins use <entry>-<login>.")
+    bridges: tuple[BridgeEndpoint, ...] = _described(
+        (), "Bridge only: the bridges in order of preference, with failover and return to the first.")
+    poll_seconds: float = _described(5.0, "How often the accounts are read (seconds).")
+    connect_timeout: float = _described(3.0, "Seconds to wait for a bridge to accept a connection.")
+    read_timeout: float = _described(
+        10.0, "Seconds a bridge or the terminal may take to answer one request (history: three times this).")
+    demo_seed: int = _described(
+        1, "Demo only: which demo terminal (the same number gives the same accounts and history).")
+    #: The broker's clock: hours east of UTC in winter, plus its summer-time rule (mt5-api.md §8).
+    server_utc_offset: float = _described(2.0, "The broker's clock: hours east of UTC in winter (most brokers: 2).")
+    server_dst: Literal["none", "eu", "us"] = _described(
+        "eu", "The broker's summer-time rule: EU (last Sunday of March to last of October), US (second Sunday "
+        "of March to first of November) or none. A wrong rule puts times an hour off part of the year.")
+    accounts: tuple[int, ...] = _described(
+        (), "Direct only: more logins the terminal watches besides the login above (passwords saved in the "
+        "terminal, or in the keyring as <password entry>-<login>).")
+
+
+@dataclass(frozen=True, slots=True)
+class GoogleSettings:
+    client_secret_entry: str = _described(
+        SECRET_GOOGLE_CLIENT, "Keyring entry holding the OAuth client file's JSON (\"Desktop app\" client); "
+        "the file itself is never copied.")
+    token_entry: str = _described(
+        SECRET_GOOGLE_TOKEN, "Keyring entry holding what rebuilds the sign-in (refresh token, scopes, account).")
+    account_email: str = _described("", "The connected Google account (set by Connect, cleared by Disconnect).")
+    max_requests_per_second: float = _described(
+        5.0, "Calendar and Drive: calls per second, per API (a batched call counts once).")
+    gmail_units_per_second: float = _described(
+        200.0, "Gmail quota units per second (Google allows 250 per user; a read costs 5, a send 100).")
+    #: API roots (``api_endpoint`` of the client library). Batch requests go to the same host
+    #: (``/batch/...``), uploads to ``/upload/...`` of that host.
+    gmail_api_root: str = _described(
+        "https://gmail.googleapis.com/", "Gmail API address (change only for a corporate proxy or tests).")
+    calendar_api_root: str = _described("https://www.googleapis.com/calendar/v3/", "Calendar API address.")
+    drive_api_root: str = _described("https://www.googleapis.com/drive/v3/", "Drive API address.")
+    revoke_uri: str = _described("https://oauth2.googleapis.com/revoke", "Where Disconnect revokes FIDUS's access.")
+    ca_bundle: str = _described(
+        "", "A PEM file of extra certificate authorities (a corporate proxy's), trusted on top of the usual "
+        "ones for every Google call; empty = the usual ones only.")
+    request_timeout_seconds: float = _described(30.0, "Seconds a single exchange with Google may take.")
+    consent_timeout_seconds: float = _described(
+        300.0, "How long the browser sign-in may take before it is abandoned (seconds).")
+    retry_attempts: int = _described(5, "Retries of a failed Google call (rate limits, server errors).")
+    retry_base_seconds: float = _described(1.0, "The first wait before a retry (seconds; it doubles each time).")
+    retry_max_seconds: float = _described(32.0, "The longest wait between two retries (seconds).")
+    gmail_sync_limit: int = _described(500, "Messages kept by the first Gmail sync, newest first.")
+    calendar_sync_days_back: int = _described(
+        90, "Days back the first Calendar sync reaches (later syncs fetch only the changes).")
+    time_zone: str = _described(
+        "", "IANA time zone sent with new events (e.g. Europe/Madrid); empty = the zone of the times given.")
 
 
 AlertKind = Literal["margin_level_below", "drawdown_over", "equity_drop", "source_down", "balance_operation_over",
@@ -169,21 +189,37 @@ class AlertSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ExportSettings:
+    csv_encoding: Literal["utf-8-sig", "utf-8", "cp1252"] = _described(
+        "utf-8-sig", "How CSV files are encoded: UTF-8 with a byte-order mark (Excel then reads accents "
+        "right), plain UTF-8 (other programs), or Windows-1252 (old software; characters it lacks become ?).")
+    csv_separator: Literal["locale", ",", ";", "tab"] = _described(
+        "locale", "What separates CSV columns: this computer's list separator (what Excel expects here: "
+        "';' where the decimal sign is a comma), or always ',', ';' or a tab.")
+
+
+@dataclass(frozen=True, slots=True)
 class UiSettings:
-    #: ``QMainWindow.saveGeometry()`` / ``saveState()`` as base64, written on close.
-    window_geometry: str = ""
-    window_state: str = ""
-    last_panel: str = "crm"
+    theme: Literal["light", "dark"] = _described(
+        "light", "The window's colours; set in full by FIDUS, so Windows' dark mode never mixes the two.")
+    #: Window state the app keeps for itself (not options): ``QMainWindow.saveGeometry()`` /
+    #: ``saveState()`` as base64, written on close; the last panel and export folder.
+    window_geometry: str = _described("", "Size and place of the window (kept on close).")
+    window_state: str = _described("", "Layout of the window (kept on close).")
+    last_panel: str = _described("crm", "The panel shown at start (the last one used).")
+    last_folder: str = _described("", "Where file dialogs open (the last folder used; empty = Documents).")
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    config_version: int = CONFIG_VERSION
-    fund_name: str = "FIDUS Investment Management"
+    config_version: int = _described(CONFIG_VERSION, "Version of the settings file's layout.")
+    fund_name: str = _described("FIDUS Investment Management", "The fund's name, in the title bar and on "
+                                "statements.")
     storage: StorageSettings = field(default_factory=StorageSettings)
     mt5: Mt5Settings = field(default_factory=Mt5Settings)
     google: GoogleSettings = field(default_factory=GoogleSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    exports: ExportSettings = field(default_factory=ExportSettings)
     ui: UiSettings = field(default_factory=UiSettings)
 
     def replace(self, **changes: Any) -> Settings:
