@@ -17,9 +17,10 @@ RESOLUTION_DPI = 300
 
 
 def write_statement_pdf(statement: Statement, path: Path) -> None:
-    """Write ``statement`` to ``path`` as an A4 PDF with searchable, extractable text."""
-    tmp = path.with_name(path.name + ".part")
-    writer = QPdfWriter(str(tmp))
+    """Write ``statement`` to ``path`` as an A4 PDF with searchable, extractable text. The
+    export helper (``fidus_desktop.exports.write_with``) gives a temporary path and puts the
+    finished file in place, so a half-written statement never carries the real name."""
+    writer = QPdfWriter(str(path))
     writer.setTitle(f"{statement.fund_name} - statement {statement.client_name}")
     writer.setCreator("FIDUS Desktop")
     writer.setResolution(RESOLUTION_DPI)
@@ -32,4 +33,3 @@ def write_statement_pdf(statement: Statement, path: Path) -> None:
     document.setPageSize(QSizeF(area.width(), area.height()))
     document.print_(writer)
     del writer  # the PDF is finished when the writer goes away
-    tmp.replace(path)  # never leave a half-written statement under the real name
