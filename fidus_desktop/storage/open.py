@@ -40,8 +40,10 @@ def sqlite_path(uri: str) -> Path | None:
     return None
 
 
-async def open_store(uri: str, *, database: str = "fidus_production", timeout_seconds: float = 8.0) -> FundStore:
-    """Open (and prepare) the fund store at ``uri``; the caller closes it.
+async def open_store(uri: str, *, database: str = "fidus_production", timeout_seconds: float = 8.0,
+                     wal: bool = True) -> FundStore:
+    """Open (and prepare) the fund store at ``uri``; the caller closes it. ``wal=False``: an
+    embedded fund on a network drive or in a synced folder (:mod:`.location`).
 
     Raises :class:`StorageUnavailable` (``reason="config"`` for an address that cannot mean any
     store) or :class:`StorageCorrupt`, with messages that never contain the password.
@@ -53,7 +55,7 @@ async def open_store(uri: str, *, database: str = "fidus_production", timeout_se
     if path is not None:
         from .sqlite import SqliteBackend
 
-        backend = SqliteBackend(path.absolute())
+        backend = SqliteBackend(path.absolute(), wal=wal)
     elif uri.startswith(_MONGO_SCHEMES):
         # Imported here: the MongoDB driver is only loaded by those who use it.
         from .mongo import MongoBackend
@@ -70,6 +72,33 @@ async def open_store(uri: str, *, database: str = "fidus_production", timeout_se
         with contextlib.suppress(Exception):
             await backend.close()
         raise
+
+
+def is_mongodb_uri(uri: str) -> bool:
+    return uri.strip().startswith(_MONGO_SCHEMES)
+
+
+async def check_store(uri: str, *, database: str = "fidus_production", timeout_seconds: float = 8.0) -> str:
+    """Open the store at ``uri`` and close it again: what "Test" does before an address is saved.
+
+    Returns a sentence for the manager ("Connected: 12 clients, 40 investments."); raises what
+    :func:`open_store` raises. Blocking work of the driver (DNS look-ups of ``mongodb+srv``) is
+    the caller's to keep off the window's thread: :func:`check_store_blocking` in a lane.
+    """
+    store = await open_store(uri, database=database, timeout_seconds=timeout_seconds)
+    try:
+        clients, investments = await store.clients.count(), await store.investments.count()
+    finally:
+        await store.close()
+    return f"Connected: {clients:,} client(s), {investments:,} investment(s) in {describe_uri(uri)}."
+
+
+def check_store_blocking(uri: str, *, database: str = "fidus_production", timeout_seconds: float = 8.0) -> str:
+    """:func:`check_store` on an event loop of its own, for a worker thread (a lane): nothing of
+    the test, not even the driver's name resolution, runs on the caller's loop."""
+    import asyncio
+
+    return asyncio.run(check_store(uri, database=database, timeout_seconds=timeout_seconds))
 
 
 def describe_uri(uri: str) -> str:

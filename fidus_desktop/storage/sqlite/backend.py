@@ -23,10 +23,10 @@ class SqliteBackend:
     #: A unit of work is one SQLite transaction: a change and its audit entry commit together.
     atomic_units = True
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, wal: bool = True) -> None:
         self.path = Path(path).expanduser()
         self.location = str(self.path)
-        self._db = Database(self.path, "The fund database")
+        self._db = Database(self.path, "The fund database", wal=wal)
         self._layouts: dict[str, TableLayout] = {}
 
     async def open(self, specs: Iterable[CollectionSpec]) -> None:
