@@ -12,8 +12,8 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSize, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QMessageBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from fidus_desktop.app_context import AppContext
 from fidus_desktop.events import EventType
@@ -22,6 +22,7 @@ from fidus_desktop.runtime.outbox import OutboxState
 from fidus_desktop.runtime.settings_change import SettingsChange
 from fidus_desktop.services.health import ServiceName, ServiceStatus
 
+from . import file_dialogs
 from .banner import BannerArea
 from .command_palette import CommandPalette, PaletteAction
 from .errors import ErrorReport, app_version, report_error
@@ -30,7 +31,7 @@ from .panels.host import PanelSlot
 from .panels.registry import PANELS
 from .status_badges import make_badges
 from .tasks import TaskRunner
-from .theme import icon
+from .theme import apply_theme, icon
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,10 @@ class MainWindow(QMainWindow):
         self._warnings_shown = 0
         self._closing_task: asyncio.Task[None] | None = None
         self._closed = False
+        #: The settings dialog and the setup wizard, while open.
+        self.settings_dialog: Any = None
+        self.wizard: Any = None
+        file_dialogs.install(context)  # file dialogs open in the last folder used, else Documents
 
         self.slots = [PanelSlot(entry, self.tasks, self.show_error, self, bridge=self.bridge) for entry in PANELS]
         self._build_layout()
@@ -134,6 +139,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
+        file_menu.addAction(self._action("settings", "&Settings…", self.open_settings, "Ctrl+,"))
+        file_menu.addAction(self._action("setup", "Setup assistant…", self.open_setup_assistant))
         file_menu.addAction(self._action("open_logs", "Open log folder", self.open_log_folder))
         file_menu.addSeparator()
         file_menu.addAction(self._action("quit", "&Quit", self.close, "Ctrl+Q"))
@@ -167,9 +174,19 @@ class MainWindow(QMainWindow):
         self.fund_opened.emit()
         self.current_slot().activate()
 
+    def after_open(self, call: Callable[[], object]) -> None:
+        """Run ``call`` once the fund is open (now if it is)."""
+        if self.is_open:
+            call()
+        else:
+            self.fund_opened.connect(lambda: call())
+
     def _show_new_warnings(self) -> None:
+        risk = self.context.location_risk
         for warning in self.context.startup_warnings[self._warnings_shown:]:
-            self.banners.show_message(warning, level="warning")
+            action = ("Move the fund…", lambda: self.open_settings("storage")) if risk and warning == risk.message \
+                else None
+            self.banners.show_message(warning, level="warning", action=action)
         self._warnings_shown = len(self.context.startup_warnings)
 
     # ---- panels -------------------------------------------------------------------------
@@ -211,7 +228,10 @@ class MainWindow(QMainWindow):
     def _on_settings(self, change: SettingsChange) -> None:
         if change.touches("fund_name"):
             self.setWindowTitle(f"FIDUS Desktop — {change.new.fund_name}")
-        if change.restart_needed:
+        if change.old.ui.theme != change.new.ui.theme:
+            apply_theme(QApplication.instance(), change.new.ui.theme)  # type: ignore[arg-type]
+        # Before the fund is open (the first-run wizard) a new database is simply the one opened.
+        if change.restart_needed and self.is_open:
             self.banners.show_message("The database setting changed: restart FIDUS Desktop to use it.",
                                       level="warning")
 
@@ -253,6 +273,41 @@ class MainWindow(QMainWindow):
         palette.open()
         palette.search.setFocus()
         return palette
+
+    def open_settings(self, page: str = "storage") -> Any:
+        from .settings.launch import open_settings
+
+        if self.settings_dialog is not None and self.settings_dialog.isVisible():
+            self.settings_dialog.show_page(page)
+            self.settings_dialog.raise_()
+            return self.settings_dialog
+        self.settings_dialog = open_settings(self, page)
+        return self.settings_dialog
+
+    def open_setup_assistant(self) -> None:
+        from .settings.launch import run_wizard
+
+        self.tasks.run(run_wizard(self, first_run=False), name="setup assistant")
+
+    async def first_run(self) -> None:
+        """The first-run wizard, before the fund opens (``ui/app.py``)."""
+        from .settings.launch import run_wizard
+
+        for slot in self.slots:
+            slot.notice.set_content(slot.entry.title, "Choose how to start in the window in front.")
+        await run_wizard(self, first_run=True)
+
+    def receive_arguments(self, argv: list[str]) -> None:
+        """Another start on this fund handed over its arguments: come to the front."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        QApplication.alert(self)
+        if any(arg.startswith(("--mongo-uri", "--database", "--demo")) for arg in argv):
+            self.banners.show_message("FIDUS Desktop is already open on this fund: close it first to start it "
+                                      "with other options.", level="info")
 
     def open_log_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.context.paths.log_dir)))
