@@ -35,9 +35,8 @@ async def save_with_secrets(context: AppContext, settings: Settings, secrets: di
                             forget: tuple[str, ...] = ()) -> SettingsChange:
     """Secrets into the keyring (io lane), then the settings saved and announced. The one way the
     dialog and the wizard apply what the manager chose; a keyring failure saves no setting."""
-    store = context.secrets
-
     def write() -> None:
+        store = context.secrets  # finding the keyring takes a few tenths of a second: here, in the lane
         for entry, value in secrets.items():
             store.set(entry, value)
         for entry in forget:
@@ -49,6 +48,19 @@ async def save_with_secrets(context: AppContext, settings: Settings, secrets: di
     if secrets or forget:
         await context.lanes.io.run(write, action="save secrets in the keyring")
     return context.update_settings(settings, secrets=frozenset(secrets))
+
+
+def rebase(original: Settings, edited: Settings, current: Settings) -> Settings:
+    """``edited``'s changes (since ``original``) applied onto ``current``, field by field: what
+    changed meanwhile elsewhere (the window's state, a Google connect from the dialog) is kept."""
+    def merge(old: Any, new: Any, now: Any) -> Any:
+        if not dataclasses.is_dataclass(old) or isinstance(old, type):
+            return new if new != old else now
+        changes = {f.name: merge(getattr(old, f.name), getattr(new, f.name), getattr(now, f.name))
+                   for f in dataclasses.fields(old)}
+        return dataclasses.replace(now, **changes)
+
+    return merge(original, edited, current)
 
 
 class SettingsSession:
@@ -186,8 +198,15 @@ class SettingsSession:
         kept = {b.api_key_secret for b in self.settings.mt5.bridges}
         forget = tuple(b.api_key_secret for b in self.context.settings.mt5.bridges
                        if b.api_key_secret and b.api_key_secret not in kept)
-        change = await save_with_secrets(self.context, self.settings, dict(self._typed), forget)
+        merged = rebase(self.original, self.settings, self.context.settings)
+        change = await save_with_secrets(self.context, merged, dict(self._typed), forget)
         self.saved |= set(self._typed)
         self._typed.clear()
-        self.original = self.settings
+        self.original = self.settings = merged
         return change
+
+    def adopt(self, settings: Settings) -> None:
+        """Settings saved outside this session (a Google connect, the wizard): take them in,
+        keeping this session's own edits."""
+        self.settings = rebase(self.original, self.settings, settings)
+        self.original = settings

@@ -128,6 +128,10 @@ class FirstRunWizard:
             bridges=[BridgeDraft(b.name, b.url, "", b.api_key_secret) for b in mt5.bridges])
         self.history: list[Step] = [Step.START]
 
+    def terminals(self) -> tuple[Path, ...]:
+        """The MT5 terminals installed here (it looks at the disk: call it in a lane)."""
+        return self._terminals()
+
     # ---- where we are --------------------------------------------------------------------------
 
     @property

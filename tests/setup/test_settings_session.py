@@ -150,3 +150,11 @@ async def test_a_bridge_is_tested_with_its_key(context):
     assert ok.ok and "MT5 connected" in ok.message and "6 account(s)" in ok.message
     assert not refused.ok and "refused our API key" in refused.message
     assert not dead.ok and "cannot be reached" in dead.message
+
+
+async def test_changes_saved_elsewhere_meanwhile_are_kept(context):
+    session = SettingsSession(context, terminals=lambda: ())
+    session.edit("mt5", poll_seconds=9.0)
+    context.update_ui_settings(last_panel="health")   # the window saved its state meanwhile
+    await session.save()
+    assert context.settings.mt5.poll_seconds == 9.0 and context.settings.ui.last_panel == "health"
