@@ -6,6 +6,7 @@ geometry. Panels wire themselves to services (``ui/panels/``); background work g
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -274,28 +275,37 @@ class MainWindow(QMainWindow):
         palette.search.setFocus()
         return palette
 
-    def open_settings(self, page: str = "storage") -> Any:
-        from .settings.launch import open_settings
+    def open_settings(self, page: str = "storage") -> None:
+        """The settings dialog at ``page`` (``self.settings_dialog`` once it is open)."""
+        dialog = self.settings_dialog
+        if dialog is not None and dialog.isVisible():
+            dialog.show_page(page)
+            dialog.raise_()
+            return
 
-        if self.settings_dialog is not None and self.settings_dialog.isVisible():
-            self.settings_dialog.show_page(page)
-            self.settings_dialog.raise_()
-            return self.settings_dialog
-        self.settings_dialog = open_settings(self, page)
-        return self.settings_dialog
+        async def opening() -> None:
+            launch = await self._settings_code()
+            self.settings_dialog = launch.open_settings(self, page)
+
+        self.tasks.run(opening(), name="open the settings")
 
     def open_setup_assistant(self) -> None:
-        from .settings.launch import run_wizard
+        async def running() -> None:
+            await (await self._settings_code()).run_wizard(self, first_run=False)
 
-        self.tasks.run(run_wizard(self, first_run=False), name="setup assistant")
+        self.tasks.run(running(), name="setup assistant")
 
     async def first_run(self) -> None:
         """The first-run wizard, before the fund opens (``ui/app.py``)."""
-        from .settings.launch import run_wizard
-
         for slot in self.slots:
             slot.notice.set_content(slot.entry.title, "Choose how to start in the window in front.")
-        await run_wizard(self, first_run=True)
+        await (await self._settings_code()).run_wizard(self, first_run=True)
+
+    async def _settings_code(self) -> Any:
+        # The dialogs import the bridge client (httpx, pydantic): a few tenths of a second, in
+        # the io lane rather than on this thread.
+        return await self.context.lanes.io.run(lambda: importlib.import_module("ui.settings.launch"),
+                                               action="load the settings dialog")
 
     def receive_arguments(self, argv: list[str]) -> None:
         """Another start on this fund handed over its arguments: come to the front."""

@@ -19,6 +19,12 @@ if TYPE_CHECKING:
     from ..google.consent import ConsentFlow
 
 
+async def account_for(context: AppContext, open_browser: Callable[[str], Any] | None = None) -> GoogleAccount:
+    """The account object, made in the io lane: the Google client libraries take a second or two
+    to import, which must not happen on the window's thread."""
+    return await context.lanes.io.run(lambda: google_account(context, open_browser), action="load the Google client")
+
+
 def google_account(context: AppContext, open_browser: Callable[[str], Any] | None = None) -> GoogleAccount:
     from ..google.account import GoogleAccount
 

@@ -110,8 +110,9 @@ def test_the_web_platforms_mongodb_is_tested_kept_in_the_keyring_and_opened(qtbo
 
 def test_the_wizard_is_reachable_again_from_the_settings(qtbot, make_window):
     window = make_window()
-    dialog = window.open_settings()
-    qtbot.waitUntil(lambda: dialog.ready, timeout=5000)
+    window.open_settings()
+    qtbot.waitUntil(lambda: window.settings_dialog is not None and window.settings_dialog.ready, timeout=5000)
+    dialog = window.settings_dialog
     dialog.wizard_button.click()
     qtbot.waitUntil(lambda: window.wizard is not None and window.wizard.isVisible(), timeout=5000)
     assert not dialog.isVisible() and not window.wizard.wizard.first_run

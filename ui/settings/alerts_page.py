@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from fidus_desktop.config import AlertRule, AlertSettings, describe
@@ -75,6 +76,7 @@ class AlertsPage(SettingsPage):
         rules.row("", self.rules_box)
         self.layout_.addStretch(1)
         self.rows: list[RuleRow] = []
+        self._pending: list[AlertRule] = []
 
     def _add(self, rule: AlertRule) -> RuleRow:
         row = RuleRow(rule, self.rules_box)
@@ -91,10 +93,18 @@ class AlertsPage(SettingsPage):
         for row in self.rows:
             row.deleteLater()
         self.rows = []
-        for rule in self.session.settings.alerts.rules:
-            self._add(rule)
+        self._pending = list(self.session.settings.alerts.rules)
+        self._add_pending()
+
+    def _add_pending(self) -> None:
+        # One rule's row a loop turn (about ten editors each): the window keeps painting.
+        if self._pending:
+            self._add(self._pending.pop(0))
+            QTimer.singleShot(0, self._add_pending)
 
     def collect_extra(self) -> None:
+        while self._pending:  # rows not drawn yet are still the manager's rules
+            self._add(self._pending.pop(0))
         try:
             rules = tuple(row.rule() for row in self.rows)
         except ValidationError as exc:

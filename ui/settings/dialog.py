@@ -50,16 +50,17 @@ class SettingsDialog(QDialog):
         self.nav.setFixedWidth(220)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget(self)
+        #: Pages are built when first shown: a page of editors takes tens of milliseconds to
+        #: make, and five at once would hold the window for a quarter of a second.
         self.pages: dict[str, SettingsPage] = {}
+        self._scrolls: dict[str, QScrollArea] = {}
         for name, cls in PAGES:
-            widget = cls(session, tasks, self)
-            self.pages[name] = widget
             scroll = QScrollArea(self)
             scroll.setWidgetResizable(True)
-            scroll.setWidget(widget)
+            self._scrolls[name] = scroll
             self.stack.addWidget(scroll)
             self.nav.addItem(cls.TITLE)
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._row_shown)
         self.status = QLabel("Reading the keyring…", self)
         self.status.setObjectName("checkResult")
         self.status.setWordWrap(True)
@@ -87,10 +88,15 @@ class SettingsDialog(QDialog):
         layout.addLayout(body, 1)
         layout.addLayout(bottom)
         self._enable(False)
-        self.show_page(page)
         self.ready = False
+        self.show_page(page)
         tasks.run(session.load(), on_success=lambda _: self._loaded(), on_failure=self._load_failed,
                   name="open the settings")
+
+    def _row_shown(self, row: int) -> None:
+        if row >= 0:
+            self.page(PAGES[row][0])
+            self.stack.setCurrentIndex(row)
 
     def _loaded(self) -> None:
         for page in self.pages.values():
@@ -107,13 +113,21 @@ class SettingsDialog(QDialog):
         show_result(self.status, False, f"The keyring could not be read ({exc}); saved secrets are shown as not set.")
 
     def show_page(self, name: str) -> None:
-        self.nav.setCurrentRow(list(self.pages).index(name))
+        self.nav.setCurrentRow([n for n, _ in PAGES].index(name))
 
     def page(self, name: str) -> SettingsPage:
+        """The page ``name``, built (and filled, once the keyring was read) on first use."""
+        if name not in self.pages:
+            cls = dict(PAGES)[name]
+            page = cls(self.session, self.tasks, self)
+            self.pages[name] = page
+            self._scrolls[name].setWidget(page)
+            if self.ready:
+                page.load()
         return self.pages[name]
 
     def covered(self) -> set[str]:
-        return set().union(*(page.covered() for page in self.pages.values()))
+        return set().union(*(self.page(name).covered() for name, _ in PAGES))
 
     def _enable(self, on: bool) -> None:
         for button in (self.save_button, self.apply_button):
@@ -152,6 +166,9 @@ class SettingsDialog(QDialog):
         self._enable(True)
         problems = exc.fields if isinstance(exc, ValidationError) else {}
         first = None
+        for name, cls in PAGES:
+            if any(k == p or k.startswith((p + ".", p + "[")) for k in problems for p in cls.PREFIXES):
+                self.page(name)
         for name, page in self.pages.items():
             if page.show_problems(problems) and first is None:
                 first = name

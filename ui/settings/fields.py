@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, Literal
 
 from PySide6.QtCore import QRegularExpression, Signal
@@ -60,6 +61,12 @@ LABELS: Mapping[str, str] = {
 }
 
 
+@cache
+def _hints(owner: type) -> dict[str, Any]:
+    # Resolving a class's string annotations evaluates each of them: once per class, not per field.
+    return typing.get_type_hints(owner)
+
+
 def _narrow(spin: QAbstractSpinBox) -> QAbstractSpinBox:
     # A spin box sizes itself for the widest number of its range (-1000000000.00): let the
     # layout give it the room there is instead.
@@ -79,7 +86,7 @@ class FieldEditor(QWidget):
                  description: bool = True) -> None:
         super().__init__(parent)
         self.owner, self.name, self.key = owner, name, key or name
-        self.hint = typing.get_type_hints(owner)[name]
+        self.hint = _hints(owner)[name]
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)

@@ -64,7 +64,7 @@ class GooglePage(SettingsPage):
         self._flow: Any = None
 
     def _account(self):
-        return google_link.google_account(self.session.context)
+        return google_link.account_for(self.session.context)
 
     def load_extra(self) -> None:
         self.refresh_state()
@@ -82,12 +82,18 @@ class GooglePage(SettingsPage):
             self.connect_button.setEnabled(state.has_client and self._flow is None)
             self.disconnect_button.setEnabled(state.connected)
 
-        self.tasks.run(google_link.state(self.session.context, self._account()), on_success=show,
-                       on_failure=lambda exc: self.state.setText(str(exc)), name="read the Google sign-in")
+        async def read() -> google_link.GoogleState:
+            return await google_link.state(self.session.context, await self._account())
+
+        self.tasks.run(read(), on_success=show, on_failure=lambda exc: self.state.setText(str(exc)),
+                       name="read the Google sign-in")
 
     def choose_client_file(self) -> None:
+        async def use(path: Path) -> None:
+            await google_link.use_client_file(self.session.context, await self._account(), path)
+
         def chosen(path: Path) -> None:
-            self.tasks.run(google_link.use_client_file(self.session.context, self._account(), path),
+            self.tasks.run(use(path),
                            on_success=lambda _: (show_result(self.result, True, "The client file is in the keyring."),
                                                  self.refresh_state()),
                            on_failure=lambda exc: show_result(self.result, False, str(exc)),
@@ -96,9 +102,6 @@ class GooglePage(SettingsPage):
         file_dialogs.open_file(self, "OAuth client file (client_secret_….json)", "JSON files (*.json)", chosen)
 
     def connect(self) -> None:
-        account = google_link.google_account(self.session.context,
-                                             open_browser=lambda url: QDesktopServices.openUrl(QUrl(url)))
-        self._flow = account.consent_flow()
         self.connect_button.setEnabled(False)
         self.cancel_button.show()
         show_result(self.result, None, "Sign in with Google in your browser…")
@@ -118,11 +121,18 @@ class GooglePage(SettingsPage):
                 self._adopt()
             self.refresh_state()
 
-        self.tasks.run(google_link.connect(self.session.context, account, self._flow, on_url=url_shown),
-                       on_success=finished, on_failure=lambda exc: finished(error=exc), name="connect Google")
+        async def signing_in() -> str:
+            account = await google_link.account_for(self.session.context,
+                                                    open_browser=lambda url: QDesktopServices.openUrl(QUrl(url)))
+            self._flow = account.consent_flow()
+            return await google_link.connect(self.session.context, account, self._flow, on_url=url_shown)
+
+        self._flow = True  # a sign-in is under way (the flow itself once it is made)
+        self.tasks.run(signing_in(), on_success=finished, on_failure=lambda exc: finished(error=exc),
+                       name="connect Google")
 
     def cancel(self) -> None:
-        if self._flow is not None:
+        if self._flow not in (None, True):
             self._flow.cancel()
 
     def disconnect(self) -> None:
@@ -131,7 +141,10 @@ class GooglePage(SettingsPage):
             self._adopt()
             self.refresh_state()
 
-        self.tasks.run(google_link.disconnect(self.session.context, self._account()), on_success=done,
+        async def disconnecting():
+            return await google_link.disconnect(self.session.context, await self._account())
+
+        self.tasks.run(disconnecting(), on_success=done,
                        on_failure=lambda exc: show_result(self.result, False, str(exc)), name="disconnect Google")
 
     def _adopt(self) -> None:

@@ -1,5 +1,9 @@
 """Opening the settings dialog and the setup wizard from the main window, and applying what
-the wizard chose (the same way the dialog saves: keyring first, then the settings announced)."""
+the wizard chose (the same way the dialog saves: keyring first, then the settings announced).
+
+Importing this module loads the dialogs and what they test with (the bridge client: httpx,
+pydantic), a few tenths of a second: the window imports it in the io lane first
+(``MainWindow.open_settings``)."""
 
 from __future__ import annotations
 
@@ -21,8 +25,7 @@ log = logging.getLogger(__name__)
 
 def open_settings(window: MainWindow, page: str = "storage") -> SettingsDialog:
     dialog = SettingsDialog(SettingsSession(window.context), window.tasks, window, page=page,
-                            run_wizard=lambda: window.tasks.run(run_wizard(window, first_run=False),
-                                                                name="setup assistant"))
+                            run_wizard=window.open_setup_assistant)
     dialog.open()
     return dialog
 
