@@ -97,10 +97,13 @@ class Mt5Settings:
     demo_seed: int = _described(
         1, "Demo only: which demo terminal (the same number gives the same accounts and history).")
     #: The broker's clock: hours east of UTC in winter, plus its summer-time rule (mt5-api.md §8).
-    server_utc_offset: float = _described(2.0, "The broker's clock: hours east of UTC in winter (most brokers: 2).")
+    server_utc_offset: float = _described(
+        2.0, "Direct only: the broker's clock, hours east of UTC in winter (most brokers: 2). A bridge is "
+        "told its own (fidus-bridge serve --server-utc-offset).")
     server_dst: Literal["none", "eu", "us"] = _described(
-        "eu", "The broker's summer-time rule: EU (last Sunday of March to last of October), US (second Sunday "
-        "of March to first of November) or none. A wrong rule puts times an hour off part of the year.")
+        "eu", "Direct only: the broker's summer-time rule: EU (last Sunday of March to last of October), US "
+        "(second Sunday of March to first of November) or none. A wrong rule puts times an hour off part of the "
+        "year.")
     accounts: tuple[int, ...] = _described(
         (), "Direct only: more logins the terminal watches besides the login above (passwords saved in the "
         "terminal, or in the keyring as <password entry>-<login>).")

@@ -35,7 +35,12 @@ class Mt5Page(SettingsPage):
         browse = QPushButton("Choose…", self)
         browse.clicked.connect(lambda: file_dialogs.open_file(self, "terminal64.exe of the terminal",
                                                               "MetaTrader 5 (terminal64.exe)", self._chose_path))
-        self.direct.row("", browse)
+        line = QWidget(self)
+        row = QHBoxLayout(line)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(browse)
+        row.addStretch(1)
+        self.direct.row("", line)
         self.path_editor = path
         self.direct.field("mt5.portable", Mt5Settings)
         self.direct.field("mt5.login", Mt5Settings)
