@@ -127,10 +127,14 @@ class FirstRunWizard:
             portable=mt5.portable, login=mt5.login, server=mt5.server,
             bridges=[BridgeDraft(b.name, b.url, "", b.api_key_secret) for b in mt5.bridges])
         self.history: list[Step] = [Step.START]
+        self._found: tuple[Path, ...] | None = None
 
     def terminals(self) -> tuple[Path, ...]:
-        """The MT5 terminals installed here (it looks at the disk: call it in a lane)."""
-        return self._terminals()
+        """The MT5 terminals installed here (the first call looks at the disk: make it in a lane;
+        the dialog does so when it shows the terminal step)."""
+        if self._found is None:
+            self._found = self._terminals()
+        return self._found
 
     # ---- where we are --------------------------------------------------------------------------
 
@@ -167,7 +171,7 @@ class FirstRunWizard:
         if step is Step.MONGODB:
             return storage_problems(plan, has, self.data.mongo_uri.strip(), self.data.mongo_tested)
         if step in (Step.MT5_DIRECT, Step.MT5_BRIDGES):
-            return mt5_problems(plan.mt5, has, self._secrets(), self._terminals)
+            return mt5_problems(plan.mt5, has, self._secrets(), self.terminals)
         return {}
 
     def next(self) -> Step:
