@@ -219,6 +219,8 @@ async def _main(app: QApplication, paths: AppPaths, options: LaunchOptions, cloc
         if finished.done():  # the window was closed during the wizard
             choosing.cancel()
             return 0
+        if choosing.exception() is not None:  # the fund opens on what the settings say
+            window.show_error(choosing.exception(), "the first-run wizard")  # type: ignore[arg-type]
     window.open_fund(opening())
     code = 0
     if options.smoke:
