@@ -47,7 +47,8 @@ QUERY_MARGIN = timedelta(days=1)
 
 
 class DirectSource:
-    def __init__(self, module: Any, *, name: str = "direct terminal", path: str = "", login: int = 0,
+    def __init__(self, module: Any, *, name: str = "direct terminal", path: str = "", portable: bool = False,
+                 login: int = 0,
                  server: str = "", password_for: Callable[[int], str | None] = lambda _login: None,
                  zone: ServerZone | None = None, accounts: Sequence[AccountRef] = (),
                  call_timeout: float = 10.0, init_timeout_ms: int = 60_000, backoff_initial: float = 0.5,
@@ -59,7 +60,13 @@ class DirectSource:
         # so two sources must never call it from two threads either.
         self._lane = lane or shared_lanes().mt5
         self._mt5 = LaneBoundModule(module, self._lane)
+        if portable and not path:
+            raise BridgeError(ErrorReason.NOT_CONNECTED, "A portable MT5 terminal needs its path (the terminal64.exe "
+                              "in its install folder).", source=name)
         self._path = path
+        #: A terminal installed /portable keeps its data (saved passwords, the accounts) in its own
+        #: folder; started without portable=True it would come up on another, empty data folder.
+        self._portable = portable
         self._login = login
         self._server = server
         self._password_for = password_for
@@ -102,6 +109,8 @@ class DirectSource:
                               detail=self._last_failure.detail, source=self.name)
         self.connect_attempts += 1
         kwargs: dict[str, Any] = {"timeout": self._init_timeout_ms}
+        if self._portable:
+            kwargs["portable"] = True
         if self._login:
             kwargs["login"] = self._login
             password = self._password_for(self._login)

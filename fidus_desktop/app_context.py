@@ -28,6 +28,7 @@ from .services.health import HealthRegistry, ServiceName, ServiceState
 
 if TYPE_CHECKING:
     from .secrets import SecretStore
+    from .storage.location import LocationRisk
     from .storage.cache import LocalCache
     from .storage.store import FundStore
 
@@ -81,6 +82,9 @@ class AppContext:
     startup_warnings: list[str] = field(default_factory=list)
     #: True when this session loaded the demo fund into an empty embedded store.
     demo_loaded: bool = False
+    #: Why the embedded fund's folder is unsafe (a network drive, a synced folder), if it is;
+    #: the fund is then opened without WAL and the window offers to move it.
+    location_risk: LocationRisk | None = None
     #: The worker lanes (the process's, shared with storage and the MT5 source).
     lanes: Lanes = field(default_factory=shared_lanes, repr=False)
     #: Long-lived services, started by :meth:`start` (the window), not by CLI commands.
@@ -197,12 +201,13 @@ class AppContext:
         if not retrying:  # a retry keeps saying offline (with the reason) until it succeeds
             self.health.report(ServiceName.DATABASE, ServiceState.CONNECTING, target.display)
         first_run = target.embedded_path is not None and not target.embedded_path.exists()
-        if first_run:
+        wal = await self._check_location(target.embedded_path) if target.embedded_path is not None else True
+        if first_run and self.settings.storage.demo_on_first_run:
             await self._load_demo(target)  # built beside the fund, moved into place only complete
         try:
             store = await open_store(target.uri, database=target.database,
                                      timeout_seconds=self.settings.storage.timeout_seconds,
-                                     daily_backup=True, backups_kept=self.settings.storage.backups_kept)
+                                     daily_backup=True, backups_kept=self.settings.storage.backups_kept, wal=wal)
         except (FidusError, OSError) as exc:
             log.warning("database %s unavailable: %s", target.display, exc)
             self.health.report(ServiceName.DATABASE, ServiceState.OFFLINE, target.display, str(exc))
@@ -222,6 +227,17 @@ class AppContext:
         elif target.kind == "sqlite" and demo and not self.demo_loaded and await store.is_empty():
             await self._load_demo(target, store)
         self.health.report(ServiceName.DATABASE, ServiceState.ONLINE, target.display)
+
+    async def _check_location(self, path: Path) -> bool:
+        """Whether WAL may be used for the fund at ``path``; says why not, once per session."""
+        from .storage.location import assess_location
+
+        risk = await self.lanes.io.run(lambda: assess_location(path), action="check the fund's folder")
+        if risk is not None and self.location_risk is None:
+            log.warning("fund file in an unsafe place (%s): opened without WAL", risk.where)
+            self.startup_warnings.append(risk.message)
+        self.location_risk = risk
+        return risk is None
 
     async def _load_demo(self, target: StorageTarget, store: FundStore | None = None) -> None:
         """Into a new fund file (all or nothing), or into the open, empty ``store``."""
@@ -285,14 +301,16 @@ class AppContext:
 
     # ---- settings ------------------------------------------------------------------------
 
-    def update_settings(self, settings: Settings) -> None:
+    def update_settings(self, settings: Settings, *, secrets: frozenset[str] = frozenset()) -> SettingsChange:
         """Keep ``settings`` for this session, write them atomically, and announce the change
-        (``EventType.SETTINGS_CHANGED``) so whoever read a setting at start applies the new one."""
+        (``EventType.SETTINGS_CHANGED``) so whoever read a setting at start applies the new one.
+        ``secrets``: keyring entries just given a new value (a bridge's key changes MT5)."""
         old, self.settings = self.settings, settings
         save_settings(settings, self.paths.settings_file)
-        change = SettingsChange(old, settings)
+        change = SettingsChange(old, settings, secrets)
         if change.sections:
             self.events.publish(EventType.SETTINGS_CHANGED, change)
+        return change
 
     def update_ui_settings(self, **changes: str) -> None:
         self.update_settings(self.settings.replace(ui=dataclasses.replace(self.settings.ui, **changes)))

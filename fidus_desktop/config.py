@@ -37,13 +37,16 @@ SECRET_GOOGLE_CLIENT = "google-oauth-client"
 
 
 def setting(default: Any = dataclasses.MISSING, description: str = "", *, low: float | None = None,
-            high: float | None = None, path: bool = False, saved: bool = True, **kwargs: Any) -> Any:
+            high: float | None = None, path: bool = False, saved: bool = True, required: bool = False,
+            **kwargs: Any) -> Any:
     """A settings field, declared once: its default, the one-line ``description`` the settings
     editor shows beside it, and what the file reader checks: ``low``/``high`` bounds (of each
     item for a tuple), ``path`` for a file path (no control characters; ``/`` accepted on
-    Windows), ``saved=False`` for session state that is never read from or written to the file.
+    Windows), ``saved=False`` for session state that is never read from or written to the file,
+    ``required`` for a value the file must give (the empty default only starts an editor's row).
     Defaults are immutable (tuples of frozen rules are fine)."""
-    metadata = {"low": low, "high": high, "path": path, "saved": saved, "description": description}
+    metadata = {"low": low, "high": high, "path": path, "saved": saved, "description": description,
+                "required": required}
     if default is dataclasses.MISSING:
         return field(metadata=metadata, **kwargs)
     return field(default=default, metadata=metadata, **kwargs)
@@ -56,16 +59,24 @@ def describe(settings_class: type, name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class StorageSettings:
-    backend: Literal["sqlite", "mongodb"] = "sqlite"
-    #: Empty means the platform data dir (``fund.sqlite3``).
-    sqlite_path: str = setting("", path=True)
-    #: Keyring entry holding the full MongoDB URI (it usually embeds a password).
-    mongo_uri_secret: str = SECRET_MONGO_URI
-    mongo_database: str = "fidus_production"
-    #: Server selection / connect timeout: how long before the app says "offline".
-    timeout_seconds: float = setting(8.0, low=0.5, high=300)
-    #: Rolling backups of the embedded fund kept in ``backups/`` beside it.
-    backups_kept: int = setting(10, low=1, high=1000)
+    backend: Literal["sqlite", "mongodb"] = setting(
+        "sqlite", "Where the fund lives: the embedded database on this computer, or a MongoDB (the web "
+        "platform's Atlas database). A change takes effect after a restart.")
+    sqlite_path: str = setting(
+        "", "The embedded fund's file; empty = fund.sqlite3 in the app's data folder. Not on a network drive "
+        "or in a synced folder (OneDrive, Dropbox, iCloud, Google Drive). '/' works in Windows paths.", path=True)
+    mongo_uri_secret: str = setting(
+        SECRET_MONGO_URI, "Keyring entry holding the full MongoDB URI (it usually carries a password); the "
+        "address itself is never written to the settings file.")
+    mongo_database: str = setting(
+        "fidus_production", "The fund's MongoDB database (the web platform uses fidus_production).")
+    timeout_seconds: float = setting(
+        8.0, "How long to wait for the database server before the app says it is offline (seconds).", low=0.5, high=300)
+    demo_on_first_run: bool = setting(
+        True, "A new, empty embedded fund starts with the demo fund's records (off: it starts empty). Never "
+        "applies to MongoDB or to a fund that has records.")
+    backups_kept: int = setting(10, "Rolling backups of the embedded fund kept in backups/ beside it (one a day, "
+                                "and one before every upgrade).", low=1, high=1000)
     #: Not from the file: why the storage choice could not be read from it ("" when it could).
     #: While set, no fund is opened and these settings are never saved over the file.
     unreadable: str = setting("", saved=False, compare=False)
@@ -78,66 +89,82 @@ class StorageSettings:
 
 @dataclass(frozen=True, slots=True)
 class BridgeEndpoint:
-    name: str
-    url: str
-    #: Keyring entry holding this bridge's API key.
-    api_key_secret: str = ""
+    name: str = setting("", "A short name for this bridge (shown in the MT5 and Health panels).", required=True)
+    url: str = setting("", "The bridge's address, e.g. https://vps1.example.net or http://127.0.0.1:8000.",
+                       required=True)
+    api_key_secret: str = setting("", "Keyring entry holding this bridge's API key.")
 
 
 @dataclass(frozen=True, slots=True)
 class Mt5Settings:
-    source: Literal["demo", "direct", "bridge"] = "demo"
-    terminal_path: str = setting("", path=True)
-    login: int = setting(0, low=0, high=2**63 - 1)
-    server: str = ""
-    password_secret: str = "mt5-password"
-    bridges: tuple[BridgeEndpoint, ...] = ()
-    poll_seconds: float = setting(5.0, low=0.5, high=3600)
-    connect_timeout: float = setting(3.0, low=0.1, high=120)
-    read_timeout: float = setting(10.0, low=0.1, high=600)
-    demo_seed: int = setting(1, low=0, high=2**32 - 1)
+    source: Literal["demo", "direct", "bridge"] = setting(
+        "demo", "Where MT5 data comes from: the demo terminal, the MetaTrader 5 terminal on this Windows "
+        "computer, or MT5 bridges (the first that answers, primary first).")
+    terminal_path: str = setting(
+        "", "Direct only: the full path of terminal64.exe. Required when several terminals are installed, "
+        "or the wrong one may attach.", path=True)
+    portable: bool = setting(
+        False, "Direct only: the terminal was installed /portable (its data folder is its install folder). "
+        "Needs the terminal path.")
+    login: int = setting(
+        0, "Direct only: the MT5 account the terminal logs in to at start; 0 = the one it was left on.", low=0, high=2**63 - 1)
+    server: str = setting("", "Direct only: the broker's trade server of that login (e.g. MEXAtlantic-Real).")
+    password_secret: str = setting(
+        "mt5-password", "Keyring entry holding that login's password; other logins use <entry>-<login>.")
+    bridges: tuple[BridgeEndpoint, ...] = setting(
+        (), "Bridge only: the bridges in order of preference, with failover and return to the first.")
+    poll_seconds: float = setting(5.0, "How often the accounts are read (seconds).", low=0.5, high=3600)
+    connect_timeout: float = setting(3.0, "Seconds to wait for a bridge to accept a connection.", low=0.1, high=120)
+    read_timeout: float = setting(
+        10.0, "Seconds a bridge or the terminal may take to answer one request (history: three times this).", low=0.1, high=600)
+    demo_seed: int = setting(
+        1, "Demo only: which demo terminal (the same number gives the same accounts and history).", low=0, high=2**32 - 1)
     #: The broker's clock: hours east of UTC in winter, plus its summer-time rule (mt5-api.md §8).
-    server_utc_offset: float = setting(2.0, low=-12, high=14)
-    server_dst: Literal["none", "eu", "us"] = "eu"
-    #: More logins the direct terminal watches besides ``login`` (passwords saved in the terminal,
-    #: or in the keyring as ``<password_secret>-<login>``).
-    accounts: tuple[int, ...] = setting((), low=1, high=2**63 - 1)
+    server_utc_offset: float = setting(
+        2.0, "Direct only: the broker's clock, hours east of UTC in winter (most brokers: 2). A bridge is "
+        "told its own (fidus-bridge serve --server-utc-offset).", low=-12, high=14)
+    server_dst: Literal["none", "eu", "us"] = setting(
+        "eu", "Direct only: the broker's summer-time rule: EU (last Sunday of March to last of October), US "
+        "(second Sunday of March to first of November) or none. A wrong rule puts times an hour off part of the "
+        "year.")
+    accounts: tuple[int, ...] = setting(
+        (), "Direct only: more logins the terminal watches besides the login above (passwords saved in the "
+        "terminal, or in the keyring as <password entry>-<login>).", low=1, high=2**63 - 1)
 
 
 @dataclass(frozen=True, slots=True)
 class GoogleSettings:
-    #: Keyring entry holding the OAuth client file's JSON ("Desktop app" client), never a file.
-    client_secret_entry: str = SECRET_GOOGLE_CLIENT
-    #: Keyring entry holding what rebuilds the sign-in (refresh token, scopes, account).
-    token_entry: str = SECRET_GOOGLE_TOKEN
-    account_email: str = ""
-    #: Calendar and Drive: calls per second, per API (batched calls count one each).
-    max_requests_per_second: float = setting(5.0, low=0.1, high=100)
-    #: Gmail counts quota units (250 per user per second; a get costs 5, a send 100).
-    gmail_units_per_second: float = 200.0
-    #: API roots (``api_endpoint`` of the client library), for a corporate proxy or tests. Batch
-    #: requests go to the same host (``/batch/...``), uploads to ``/upload/...`` of that host.
-    gmail_api_root: str = "https://gmail.googleapis.com/"
-    calendar_api_root: str = "https://www.googleapis.com/calendar/v3/"
-    drive_api_root: str = "https://www.googleapis.com/drive/v3/"
-    revoke_uri: str = "https://oauth2.googleapis.com/revoke"
-    #: A PEM file of extra certificate authorities (a corporate proxy's), trusted on top of the
-    #: usual ones for every Google call. Empty: the usual ones only.
-    ca_bundle: str = ""
-    #: Seconds a single HTTP exchange with Google may take.
-    request_timeout_seconds: float = 30.0
-    #: How long the browser sign-in may take before the listener is closed.
-    consent_timeout_seconds: float = 300.0
-    #: Retries of a failed call (429, 5xx, rate-limit 403) and the backoff between them.
-    retry_attempts: int = 5
-    retry_base_seconds: float = 1.0
-    retry_max_seconds: float = 32.0
-    #: Messages kept by the first (full) Gmail sync, newest first.
-    gmail_sync_limit: int = 500
-    #: Days back the first Calendar sync reaches (later syncs are incremental).
-    calendar_sync_days_back: int = 90
-    #: IANA zone sent with new events (empty: the zone of the times given, else UTC offsets only).
-    time_zone: str = ""
+    client_secret_entry: str = setting(
+        SECRET_GOOGLE_CLIENT, "Keyring entry holding the OAuth client file's JSON (\"Desktop app\" client); "
+        "the file itself is never copied.")
+    token_entry: str = setting(
+        SECRET_GOOGLE_TOKEN, "Keyring entry holding what rebuilds the sign-in (refresh token, scopes, account).")
+    account_email: str = setting("", "The connected Google account (set by Connect, cleared by Disconnect).")
+    max_requests_per_second: float = setting(
+        5.0, "Calendar and Drive: calls per second, per API (a batched call counts once).", low=0.1, high=100)
+    gmail_units_per_second: float = setting(
+        200.0, "Gmail quota units per second (Google allows 250 per user; a read costs 5, a send 100).")
+    #: API roots (``api_endpoint`` of the client library). Batch requests go to the same host
+    #: (``/batch/...``), uploads to ``/upload/...`` of that host.
+    gmail_api_root: str = setting(
+        "https://gmail.googleapis.com/", "Gmail API address (change only for a corporate proxy or tests).")
+    calendar_api_root: str = setting("https://www.googleapis.com/calendar/v3/", "Calendar API address.")
+    drive_api_root: str = setting("https://www.googleapis.com/drive/v3/", "Drive API address.")
+    revoke_uri: str = setting("https://oauth2.googleapis.com/revoke", "Where Disconnect revokes FIDUS's access.")
+    ca_bundle: str = setting(
+        "", "A PEM file of extra certificate authorities (a corporate proxy's), trusted on top of the usual "
+        "ones for every Google call; empty = the usual ones only.")
+    request_timeout_seconds: float = setting(30.0, "Seconds a single exchange with Google may take.")
+    consent_timeout_seconds: float = setting(
+        300.0, "How long the browser sign-in may take before it is abandoned (seconds).")
+    retry_attempts: int = setting(5, "Retries of a failed Google call (rate limits, server errors).")
+    retry_base_seconds: float = setting(1.0, "The first wait before a retry (seconds; it doubles each time).")
+    retry_max_seconds: float = setting(32.0, "The longest wait between two retries (seconds).")
+    gmail_sync_limit: int = setting(500, "Messages kept by the first Gmail sync, newest first.")
+    calendar_sync_days_back: int = setting(
+        90, "Days back the first Calendar sync reaches (later syncs fetch only the changes).")
+    time_zone: str = setting(
+        "", "IANA time zone sent with new events (e.g. Europe/Madrid); empty = the zone of the times given.")
 
 
 AlertKind = Literal["margin_level_below", "drawdown_over", "equity_drop", "source_down", "balance_operation_over",
@@ -189,21 +216,37 @@ class AlertSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ExportSettings:
+    csv_encoding: Literal["utf-8-sig", "utf-8", "cp1252"] = setting(
+        "utf-8-sig", "How CSV files are encoded: UTF-8 with a byte-order mark (Excel then reads accents "
+        "right), plain UTF-8 (other programs), or Windows-1252 (old software; characters it lacks become ?).")
+    csv_separator: Literal["locale", ",", ";", "tab"] = setting(
+        "locale", "What separates CSV columns: this computer's list separator (what Excel expects here: "
+        "';' where the decimal sign is a comma), or always ',', ';' or a tab.")
+
+
+@dataclass(frozen=True, slots=True)
 class UiSettings:
-    #: ``QMainWindow.saveGeometry()`` / ``saveState()`` as base64, written on close.
-    window_geometry: str = ""
-    window_state: str = ""
-    last_panel: str = "crm"
+    theme: Literal["light", "dark"] = setting(
+        "light", "The window's colours; set in full by FIDUS, so Windows' dark mode never mixes the two.")
+    #: Window state the app keeps for itself (not options): ``QMainWindow.saveGeometry()`` /
+    #: ``saveState()`` as base64, written on close; the last panel and export folder.
+    window_geometry: str = setting("", "Size and place of the window (kept on close).")
+    window_state: str = setting("", "Layout of the window (kept on close).")
+    last_panel: str = setting("crm", "The panel shown at start (the last one used).")
+    last_folder: str = setting("", "Where file dialogs open (the last folder used; empty = Documents).")
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    config_version: int = CONFIG_VERSION
-    fund_name: str = "FIDUS Investment Management"
+    config_version: int = setting(CONFIG_VERSION, "Version of the settings file's layout.")
+    fund_name: str = setting("FIDUS Investment Management", "The fund's name, in the title bar and on "
+                                "statements.")
     storage: StorageSettings = field(default_factory=StorageSettings)
     mt5: Mt5Settings = field(default_factory=Mt5Settings)
     google: GoogleSettings = field(default_factory=GoogleSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    exports: ExportSettings = field(default_factory=ExportSettings)
     ui: UiSettings = field(default_factory=UiSettings)
 
     def replace(self, **changes: Any) -> Settings:

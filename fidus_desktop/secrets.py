@@ -13,6 +13,11 @@ a write cut short leaves either the old value or the new one readable, never a m
 Every backend failure (a ``KeyringError``, or what a backend raises on its own, such as
 ``pywintypes.error`` from ``CredWrite``) becomes :class:`SecretStoreUnavailable` with a sentence
 naming the entry, never the value.
+
+The back-end: keyring finds it through its package's entry points, which a PyInstaller bundle
+does not carry, so the frozen app would get the "fail" back-end (``NoKeyringError``) and lose
+every secret at exit. In a frozen app the platform's is therefore named outright
+(:func:`platform_backend`): Credential Manager on Windows, the Keychain on macOS.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets as _random
+import sys
 
 import keyring
 import keyring.backend
@@ -45,6 +51,34 @@ _HEADER = "fidus-parts:v1:"
 def entry_bytes(value: str) -> int:
     """What an entry of ``value`` costs in Credential Manager."""
     return len(value.encode("utf-16-le"))
+
+
+#: The back-end a frozen app uses on each platform: ``(module, class)`` inside ``keyring.backends``.
+FROZEN_BACKENDS = {"win32": ("keyring.backends.Windows", "WinVaultKeyring"),
+                   "darwin": ("keyring.backends.macOS", "Keyring")}
+
+
+def platform_backend(platform: str | None = None, frozen: bool | None = None) -> keyring.backend.KeyringBackend | None:
+    """The back-end to use explicitly, or ``None`` to let keyring find one (a source install,
+    Linux, where Secret Service is found through its entry points as usual)."""
+    platform = sys.platform if platform is None else platform
+    frozen = bool(getattr(sys, "frozen", False)) if frozen is None else frozen
+    if not frozen or platform not in FROZEN_BACKENDS:
+        return None
+    import importlib
+
+    module, name = FROZEN_BACKENDS[platform]
+    return getattr(importlib.import_module(module), name)()
+
+
+def default_backend() -> keyring.backend.KeyringBackend:
+    """The process's back-end: the platform's in a frozen app, else keyring's choice. A frozen
+    app also makes it keyring's own, so every library asking keyring gets the same one."""
+    explicit = platform_backend()
+    if explicit is None:
+        return keyring.get_keyring()
+    keyring.set_keyring(explicit)
+    return explicit
 
 
 def _usable(backend: keyring.backend.KeyringBackend) -> bool:
@@ -73,7 +107,7 @@ def _digest(value: str) -> str:
 
 class SecretStore:
     def __init__(self, backend: keyring.backend.KeyringBackend | None = None, service: str = SERVICE) -> None:
-        self._backend = backend or keyring.get_keyring()
+        self._backend = backend or default_backend()
         self._service = service
         self._memory: dict[str, str] = {}
         self.persistent = _usable(self._backend)

@@ -96,6 +96,9 @@ def _build(cls: type, data: dict[str, Any], where: str, problems: Problems) -> A
             kwargs[name] = _value(hints[name], value, place, f.metadata, problems)
         except _Invalid as why:
             problems.append((place, str(why), _reset_to(f)))
+    lacking = [n for n, f in fields.items() if f.metadata.get("required") and not kwargs.get(n)]
+    if lacking:
+        raise _Invalid(f"lacks {', '.join(lacking)}")
     try:
         return cls(**kwargs)
     except TypeError as exc:  # a required field was missing or invalid

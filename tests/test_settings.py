@@ -107,7 +107,7 @@ def test_a_byte_order_mark_is_fine(tmp_path):
     ("[1, 2, 3]", "one JSON object"),              # was AttributeError in config.py
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),  # was RecursionError
     ('{"mt5": {"login": ' + "9" * 5000 + "}}", "cannot be read"),  # beyond Python's int parsing limit
-    ("\xff\xfe{}", "not UTF-8"),
+    ("\xff\xfe{}", "line 1, column 1"),  # read as UTF-16 (Notepad's "Unicode"): no JSON in it
 ])
 def test_a_file_that_is_no_settings_object_never_stops_the_app(tmp_path, text, said):
     path = tmp_path / "settings.json"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import qasync
 from PySide6.QtCore import QEvent, QObject, QtMsgType, QTimer, qInstallMessageHandler
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from fidus_desktop.app_context import AppContext
 from fidus_desktop.logs import setup_logging
@@ -26,6 +26,7 @@ from fidus_desktop.paths import AppPaths
 from fidus_desktop.runtime.watchdog import StallWatchdog, threshold_from_env
 
 from .main_window import MainWindow
+from .single_instance import SingleInstance
 from .theme import apply_theme
 
 if TYPE_CHECKING:
@@ -130,24 +131,57 @@ def route_qt_messages() -> None:
 GIL_SWITCH_INTERVAL_S = 0.001
 
 
-def run_gui(paths: AppPaths, options: LaunchOptions, clock: StartupClock) -> int:
+def run_gui(paths: AppPaths, options: LaunchOptions, clock: StartupClock, argv: list[str] | None = None) -> int:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     paths.ensure()
+    # Before the log file is opened: a second copy must not rotate the first one's log.
+    app = create_application()
+    instance = SingleInstance(paths.data_dir)
+    if not instance.acquire():
+        handed = _hand_over(instance, sys.argv[1:] if argv is None else argv)
+        return 1 if options.smoke else handed  # a smoke run checks this copy, which did not start
     setup_logging(paths.log_file)
     route_qt_messages()
-    app = create_application()
     try:
-        return qasync.run(_main(app, paths, options, clock))
+        return qasync.run(_main(app, paths, options, clock, instance))
     finally:
+        instance.release()
         sys.excepthook = sys.__excepthook__
         threading.excepthook = threading.__excepthook__
 
 
-async def _main(app: QApplication, paths: AppPaths, options: LaunchOptions, clock: StartupClock) -> int:
+def _hand_over(instance: SingleInstance, argv: list[str]) -> int:
+    """This fund is open in another window: bring that one forward and leave."""
+    if instance.hand_over(argv):
+        print("FIDUS Desktop is already open on this fund; its window was brought to the front.", file=sys.stderr)
+        return 0
+    message = ("FIDUS Desktop is already running on this fund but does not answer. Close it (Task Manager, if "
+               "need be) and start it again.")
+    print(message, file=sys.stderr)
+    if QApplication.platformName() != "offscreen":
+        QMessageBox.warning(None, "FIDUS Desktop", message)
+    return 1
+
+
+def first_start(paths: AppPaths, options: LaunchOptions) -> bool:
+    """A new installation: no settings and no fund yet (a throwaway demo or a smoke run never asks)."""
+    if options.demo or options.smoke or options.mongo_uri:
+        return False
+    return not paths.settings_file.exists() and not paths.fund_db.exists()
+
+
+async def _main(app: QApplication, paths: AppPaths, options: LaunchOptions, clock: StartupClock,
+                instance: SingleInstance | None = None) -> int:
     loop = asyncio.get_running_loop()
     watchdog = start_watchdog(loop, smoke=options.smoke)
+    new_installation = first_start(paths, options)
     context = AppContext.create(paths)
+    if context.settings.ui.theme != "light":
+        apply_theme(app, context.settings.ui.theme)
     window = MainWindow(context)
+    if instance is not None:
+        instance.arguments_received.connect(window.receive_arguments)
+        instance.listen()
     if options.demo:
         window.setWindowTitle(f"{window.windowTitle()} (demo copy, deleted on exit)")
     install_error_hooks(window, loop)
@@ -179,6 +213,14 @@ async def _main(app: QApplication, paths: AppPaths, options: LaunchOptions, cloc
     # Opening starts once the window is on screen: its first steps (loading the storage code,
     # finding the keyring) run on this thread and would otherwise delay the first paint.
     await asyncio.wait([painted], timeout=FIRST_PAINT_WAIT_S)
+    if new_installation:  # where the fund lives is chosen before it is opened
+        choosing = asyncio.ensure_future(window.first_run())
+        await asyncio.wait([choosing, finished], return_when=asyncio.FIRST_COMPLETED)
+        if finished.done():  # the window was closed during the wizard
+            choosing.cancel()
+            return 0
+        if choosing.exception() is not None:  # the fund opens on what the settings say
+            window.show_error(choosing.exception(), "the first-run wizard")  # type: ignore[arg-type]
     window.open_fund(opening())
     code = 0
     if options.smoke:

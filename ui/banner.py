@@ -5,6 +5,8 @@ Inline rather than modal so a failure never blocks the window, and several can b
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .errors import ErrorReport, Level, copy_to_clipboard
@@ -14,7 +16,8 @@ MAX_ROWS = 4
 
 
 class BannerRow(QFrame):
-    def __init__(self, level: Level, text: str, detail: str, parent: QWidget | None = None) -> None:
+    def __init__(self, level: Level, text: str, detail: str, parent: QWidget | None = None,
+                 action: tuple[str, Callable[[], object]] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("banner")
         self.setProperty("level", level)  # styled per level by the QSS theme
@@ -26,6 +29,11 @@ class BannerRow(QFrame):
         label.setWordWrap(True)
         label.setObjectName("bannerText")
         layout.addWidget(label, 1)
+        if action is not None:
+            button = QPushButton(action[0], self)
+            button.setObjectName("bannerButton")
+            button.clicked.connect(lambda: action[1]())
+            layout.addWidget(button)
         if detail:
             copy = QPushButton("Copy details", self)
             copy.setObjectName("bannerButton")
@@ -53,8 +61,10 @@ class BannerArea(QWidget):
         text = report.message if report.unexpected else f"{report.title}: {report.message}"
         return self.show_message(text, level=report.level, detail=report.detail)
 
-    def show_message(self, text: str, *, level: Level = "info", detail: str = "") -> BannerRow:
-        row = BannerRow(level, text, detail, self)
+    def show_message(self, text: str, *, level: Level = "info", detail: str = "",
+                     action: tuple[str, Callable[[], object]] | None = None) -> BannerRow:
+        """``action``: a button (label, what it does) beside the text."""
+        row = BannerRow(level, text, detail, self, action)
         row.destroyed.connect(lambda _=None, r=row: self._forget(r))
         self._rows.append(row)
         self._layout.addWidget(row)

@@ -6,14 +6,15 @@ geometry. Panels wire themselves to services (``ui/panels/``); background work g
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSize, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QMessageBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from fidus_desktop.app_context import AppContext
 from fidus_desktop.events import EventType
@@ -22,6 +23,7 @@ from fidus_desktop.runtime.outbox import OutboxState
 from fidus_desktop.runtime.settings_change import SettingsChange
 from fidus_desktop.services.health import ServiceName, ServiceStatus
 
+from . import file_dialogs
 from .banner import BannerArea
 from .command_palette import CommandPalette, PaletteAction
 from .errors import ErrorReport, app_version, report_error
@@ -30,7 +32,7 @@ from .panels.host import PanelSlot
 from .panels.registry import PANELS
 from .status_badges import make_badges
 from .tasks import TaskRunner
-from .theme import icon
+from .theme import apply_theme, icon
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,10 @@ class MainWindow(QMainWindow):
         self._warnings_shown = 0
         self._closing_task: asyncio.Task[None] | None = None
         self._closed = False
+        #: The settings dialog and the setup wizard, while open.
+        self.settings_dialog: Any = None
+        self.wizard: Any = None
+        file_dialogs.install(context)  # file dialogs open in the last folder used, else Documents
 
         self.slots = [PanelSlot(entry, self.tasks, self.show_error, self, bridge=self.bridge) for entry in PANELS]
         self._build_layout()
@@ -134,6 +140,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
+        file_menu.addAction(self._action("settings", "&Settings…", self.open_settings, "Ctrl+,"))
+        file_menu.addAction(self._action("setup", "Setup assistant…", self.open_setup_assistant))
         file_menu.addAction(self._action("open_logs", "Open log folder", self.open_log_folder))
         file_menu.addSeparator()
         file_menu.addAction(self._action("quit", "&Quit", self.close, "Ctrl+Q"))
@@ -167,9 +175,19 @@ class MainWindow(QMainWindow):
         self.fund_opened.emit()
         self.current_slot().activate()
 
+    def after_open(self, call: Callable[[], object]) -> None:
+        """Run ``call`` once the fund is open (now if it is)."""
+        if self.is_open:
+            call()
+        else:
+            self.fund_opened.connect(lambda: call())
+
     def _show_new_warnings(self) -> None:
+        risk = self.context.location_risk
         for warning in self.context.startup_warnings[self._warnings_shown:]:
-            self.banners.show_message(warning, level="warning")
+            action = ("Move the fund…", lambda: self.open_settings("storage")) if risk and warning == risk.message \
+                else None
+            self.banners.show_message(warning, level="warning", action=action)
         self._warnings_shown = len(self.context.startup_warnings)
 
     # ---- panels -------------------------------------------------------------------------
@@ -211,7 +229,10 @@ class MainWindow(QMainWindow):
     def _on_settings(self, change: SettingsChange) -> None:
         if change.touches("fund_name"):
             self.setWindowTitle(f"FIDUS Desktop — {change.new.fund_name}")
-        if change.restart_needed:
+        if change.old.ui.theme != change.new.ui.theme:
+            apply_theme(QApplication.instance(), change.new.ui.theme)  # type: ignore[arg-type]
+        # Before the fund is open (the first-run wizard) a new database is simply the one opened.
+        if change.restart_needed and self.is_open:
             self.banners.show_message("The database setting changed: restart FIDUS Desktop to use it.",
                                       level="warning")
 
@@ -253,6 +274,50 @@ class MainWindow(QMainWindow):
         palette.open()
         palette.search.setFocus()
         return palette
+
+    def open_settings(self, page: str = "storage") -> None:
+        """The settings dialog at ``page`` (``self.settings_dialog`` once it is open)."""
+        dialog = self.settings_dialog
+        if dialog is not None and dialog.isVisible():
+            dialog.show_page(page)
+            dialog.raise_()
+            return
+
+        async def opening() -> None:
+            launch = await self._settings_code()
+            self.settings_dialog = launch.open_settings(self, page)
+
+        self.tasks.run(opening(), name="open the settings")
+
+    def open_setup_assistant(self) -> None:
+        async def running() -> None:
+            await (await self._settings_code()).run_wizard(self, first_run=False)
+
+        self.tasks.run(running(), name="setup assistant")
+
+    async def first_run(self) -> None:
+        """The first-run wizard, before the fund opens (``ui/app.py``)."""
+        for slot in self.slots:
+            slot.notice.set_content(slot.entry.title, "Choose how to start in the window in front.")
+        await (await self._settings_code()).run_wizard(self, first_run=True)
+
+    async def _settings_code(self) -> Any:
+        # The dialogs import the bridge client (httpx, pydantic): a few tenths of a second, in
+        # the io lane rather than on this thread.
+        return await self.context.lanes.io.run(lambda: importlib.import_module("ui.settings.launch"),
+                                               action="load the settings dialog")
+
+    def receive_arguments(self, argv: list[str]) -> None:
+        """Another start on this fund handed over its arguments: come to the front."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        QApplication.alert(self)
+        if any(arg.startswith(("--mongo-uri", "--database", "--demo")) for arg in argv):
+            self.banners.show_message("FIDUS Desktop is already open on this fund: close it first to start it "
+                                      "with other options.", level="info")
 
     def open_log_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.context.paths.log_dir)))

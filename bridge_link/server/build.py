@@ -14,6 +14,7 @@ from ..direct import DirectSource
 from ..errors import BridgeError, ErrorReason
 from ..models import INT64_MAX, AccountRef
 from ..server_time import ServerZone
+from ..terminals import find_terminals, terminal_problem
 from .auth import KEYRING_SERVICE
 from .limits import ServerLimits
 from .session import AccountMeta, BridgeSession, PasswordBook
@@ -24,6 +25,8 @@ class ServeOptions:
     demo: bool = False
     seed: int = 1
     terminal_path: str = ""
+    #: The terminal was installed /portable (its data folder is its install folder).
+    portable: bool = False
     login: int = 0
     server: str = ""
     accounts: tuple[int, ...] = ()
@@ -101,6 +104,10 @@ def build_session(options: ServeOptions, secrets: SecretStore | None = None) -> 
         except ImportError as exc:
             raise BridgeError(ErrorReason.NOT_CONNECTED, "The MetaTrader5 package is only available on Windows; "
                               "use --demo elsewhere.") from exc
+        # With several terminals installed and no path, the module may attach to the wrong one.
+        if problem := terminal_problem(options.terminal_path, options.portable,
+                                       () if options.terminal_path else find_terminals()):
+            raise BridgeError(ErrorReason.NOT_CONNECTED, problem.replace("the terminal path", "--terminal-path"))
         zone = ServerZone(options.server_utc_offset, options.server_dst)  # type: ignore[arg-type]
         for login in (options.login, *options.accounts):
             if login and login not in directory:
@@ -116,7 +123,8 @@ def build_session(options: ServeOptions, secrets: SecretStore | None = None) -> 
 
     passwords = PasswordBook(None if options.demo else keyring_lookup)
     refs = [AccountRef(login=m.login, name=m.name, fund_type=m.fund_type, server=m.server) for m in directory.values()]
-    source = DirectSource(module, name=name, path=options.terminal_path, login=options.login, server=options.server,
+    source = DirectSource(module, name=name, path=options.terminal_path, portable=options.portable and not options.demo,
+                          login=options.login, server=options.server,
                           password_for=passwords, zone=zone, accounts=refs, call_timeout=options.request_timeout)
     return BridgeSession(source, directory, passwords=passwords, snapshot_ttl=options.snapshot_ttl,
                          request_timeout=options.request_timeout, mode=mode, limits=options.limits)

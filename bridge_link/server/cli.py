@@ -29,7 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="serve the demo terminal instead of MetaTrader 5")
     serve.add_argument("--seed", type=int, default=1, help="demo terminal seed")
-    serve.add_argument("--terminal-path", default="", help="full path of terminal64.exe")
+    serve.add_argument("--terminal-path", default="",
+                       help="full path of terminal64.exe (required when several terminals are installed)")
+    serve.add_argument("--portable", action="store_true",
+                       help="the terminal was installed /portable (needs --terminal-path)")
     serve.add_argument("--login", type=int, default=0, help="account to log in at start-up")
     serve.add_argument("--server", default="", help="broker server of --login")
     serve.add_argument("--accounts", default="", help="comma-separated logins this bridge serves")
@@ -88,7 +91,8 @@ def _serve(args: argparse.Namespace) -> int:
                           max_history_days=args.max_history_days)
     try:
         options = ServeOptions(
-            demo=args.demo, seed=args.seed, terminal_path=args.terminal_path, login=args.login, server=args.server,
+            demo=args.demo, seed=args.seed, terminal_path=args.terminal_path, portable=args.portable, login=args.login,
+            server=args.server,
             accounts=_accounts(args.accounts), accounts_file=args.accounts_file,
             server_utc_offset=args.server_utc_offset, server_dst=args.server_dst, snapshot_ttl=args.snapshot_ttl,
             request_timeout=args.timeout, limits=limits)

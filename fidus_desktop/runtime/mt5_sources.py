@@ -9,6 +9,9 @@ the monitor service calls it in the ``io`` lane.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from bridge_link.cached import CachedSource, SnapshotStore
 from bridge_link.demo_terminal.source import DEMO_NAME, build_demo_source
 from bridge_link.direct import DirectSource
@@ -18,6 +21,7 @@ from bridge_link.models import AccountRef
 from bridge_link.remote import RemoteSource
 from bridge_link.server_time import ServerZone
 from bridge_link.source import Mt5Source
+from bridge_link.terminals import find_terminals, terminal_problem
 
 from ..config import Mt5Settings
 from ..secrets import SecretStore
@@ -38,16 +42,23 @@ def _password_lookup(settings: Mt5Settings, secrets: SecretStore):
     return password_for
 
 
-def build_direct_source(settings: Mt5Settings, secrets: SecretStore) -> DirectSource:
+def build_direct_source(settings: Mt5Settings, secrets: SecretStore,
+                        terminals: Callable[[], tuple[Path, ...]] = find_terminals) -> DirectSource:
     try:
         import MetaTrader5  # noqa: N813 - Windows-only dependency
     except ImportError as exc:
         raise BridgeError(ErrorReason.NOT_CONNECTED,
                           "MetaTrader 5 can only be reached directly on Windows; choose a bridge or the demo.") from exc
+    # Without a path the module attaches to whichever terminal it finds first: with several
+    # installed that may be the wrong broker's, so the path is required then.
+    if problem := terminal_problem(settings.terminal_path, settings.portable, () if settings.terminal_path
+                                   else terminals()):
+        raise BridgeError(ErrorReason.NOT_CONNECTED, f"{problem} (Settings → MT5)")
     logins = [settings.login, *settings.accounts] if settings.login else list(settings.accounts)
     refs = [AccountRef(login=login, server=settings.server if login == settings.login else "")
             for login in dict.fromkeys(logins)]
-    return DirectSource(MetaTrader5, name=DIRECT_NAME, path=settings.terminal_path, login=settings.login,
+    return DirectSource(MetaTrader5, name=DIRECT_NAME, path=settings.terminal_path, portable=settings.portable,
+                        login=settings.login,
                         server=settings.server, password_for=_password_lookup(settings, secrets),
                         zone=ServerZone(settings.server_utc_offset, settings.server_dst), accounts=refs,
                         call_timeout=settings.read_timeout)

@@ -8,9 +8,7 @@ windows at once: the second insert is refused by the database's unique key.
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,6 +19,7 @@ from ..domain.activity import ActivityEntry
 from ..domain.schedules import PaymentKind, ScheduledPayment
 from ..domain.values import ZERO, utc_now
 from ..errors import StorageUnavailable, ValidationError
+from ..exports import CsvFormat
 from ..runtime.operations import Audit, Operation
 from ..runtime.writer import WriteResult
 from ..storage.query import In, Query
@@ -78,16 +77,12 @@ CSV_HEADER = ("due_date", "kind", "payment", "amount", "client_id", "client_name
               "investment_id", "state", "paid_on")
 
 
-def calendar_csv(rows: Iterable[CalendarRow]) -> str:
-    """Plain CSV for a spreadsheet: ISO dates, amounts as decimal strings (no thousands separator)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for r in rows:
-        writer.writerow((r.due.isoformat(), r.kind.value, r.label, f"{r.amount:.2f}", r.client_id,
-                         r.client_name, r.product, r.investment_id, r.state.value,
-                         r.paid_on.isoformat() if r.paid_on else ""))
-    return out.getvalue()
+def calendar_csv(rows: Iterable[CalendarRow], fmt: CsvFormat = CsvFormat()) -> str:
+    """CSV for a spreadsheet: ISO dates, amounts without thousands separator, in ``fmt``'s
+    separator and decimal sign (see :mod:`..exports`)."""
+    return fmt.text([CSV_HEADER, *((r.due.isoformat(), r.kind.value, r.label, fmt.amount(r.amount), r.client_id,
+                                    r.client_name, r.product, r.investment_id, r.state.value,
+                                    r.paid_on.isoformat() if r.paid_on else "") for r in rows)])
 
 
 # ---- recording payments -------------------------------------------------------------------

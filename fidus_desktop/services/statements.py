@@ -7,9 +7,7 @@ dashboard and the calendar to the cent.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,10 +18,10 @@ from pathlib import Path
 from ..domain.investments import InvestmentStatus
 from ..domain.values import ZERO
 from ..errors import NotFoundError, ValidationError
+from ..exports import CsvFormat, unique_name, write_bytes, write_with
 from ..portfolio import calendar as calendar_view
 from ..portfolio.book import PortfolioBook
 from ..portfolio.holdings import row as holding_row
-from ..fileio import atomic_write_text
 from .payment_calendar import CalendarFilter, CalendarRow, PaymentState
 
 CURRENCY = "USD"
@@ -104,30 +102,26 @@ def _rate(rate: Decimal | None) -> str:
     return "performance share" if rate is None else f"{rate * 100:.2f} % / month"
 
 
-def statement_csv(s: Statement) -> str:
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow((s.fund_name, "Client statement"))
-    w.writerow(("client", s.client_name, s.client_id))
-    w.writerow(("period", s.period_start.isoformat(), s.period_end.isoformat()))
-    w.writerow(("currency", CURRENCY))
-    w.writerow(())
-    w.writerow(("holdings", "investment_id", "product", "start_date", "principal", "monthly_rate",
-                "contract_end", "status"))
+def statement_csv(s: Statement, fmt: CsvFormat = CsvFormat()) -> str:
+    """The statement as CSV text in ``fmt`` (separator and decimal sign; see :mod:`..exports`)."""
+    money = fmt.amount
+    rows: list[tuple[object, ...]] = [
+        (s.fund_name, "Client statement"), ("client", s.client_name, s.client_id),
+        ("period", s.period_start.isoformat(), s.period_end.isoformat()), ("currency", CURRENCY), (),
+        ("holdings", "investment_id", "product", "start_date", "principal", "monthly_rate", "contract_end", "status")]
     for h in s.holdings:
-        w.writerow(("", h.investment_id, h.product, h.start_date.isoformat(), f"{h.principal:.2f}",
-                    "" if h.monthly_rate is None else str(h.monthly_rate),
-                    h.contract_end.isoformat() if h.contract_end else "", h.status))
-    w.writerow(("", "total active", "", "", f"{s.holdings_total:.2f}"))
-    for title, rows, total in (("payments made", s.payments_made, s.paid_total),
-                               ("payments due", s.payments_due, s.due_total)):
-        w.writerow(())
-        w.writerow((title, "due_date", "paid_on", "product", "investment_id", "payment", "amount"))
-        for r in rows:
-            w.writerow(("", r.due.isoformat(), r.paid_on.isoformat() if r.paid_on else "", r.product,
-                        r.investment_id, r.label, f"{r.amount:.2f}"))
-        w.writerow(("", "total", "", "", "", "", f"{total:.2f}"))
-    return out.getvalue()
+        rows.append(("", h.investment_id, h.product, h.start_date.isoformat(), money(h.principal),
+                     "" if h.monthly_rate is None else fmt.number(h.monthly_rate),
+                     h.contract_end.isoformat() if h.contract_end else "", h.status))
+    rows.append(("", "total active", "", "", money(s.holdings_total)))
+    for title, payments, total in (("payments made", s.payments_made, s.paid_total),
+                                   ("payments due", s.payments_due, s.due_total)):
+        rows += [(), (title, "due_date", "paid_on", "product", "investment_id", "payment", "amount")]
+        for r in payments:
+            rows.append(("", r.due.isoformat(), r.paid_on.isoformat() if r.paid_on else "", r.product,
+                         r.investment_id, r.label, money(r.amount)))
+        rows.append(("", "total", "", "", "", "", money(total)))
+    return fmt.text(rows)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], total: str | None,
@@ -173,9 +167,13 @@ schedule; each payment is rounded to the cent. This statement is for information
 </body></html>"""
 
 
-def statement_filename(s: Statement, extension: str) -> str:
+def statement_stem(s: Statement) -> str:
     slug = re.sub(r"[^A-Za-z0-9]+", "_", s.client_name).strip("_") or s.client_id
-    return f"statement_{slug}_{s.period_start.isoformat()}_{s.period_end.isoformat()}.{extension}"
+    return f"statement_{slug}_{s.period_start.isoformat()}_{s.period_end.isoformat()}"
+
+
+def statement_filename(s: Statement, extension: str) -> str:
+    return f"{statement_stem(s)}.{extension}"
 
 
 PdfWriter = Callable[[Statement, Path], None]
@@ -183,24 +181,31 @@ PdfWriter = Callable[[Statement, Path], None]
 
 def export_statements(book: PortfolioBook, client_ids: Sequence[str], period_start: date, period_end: date,
                       fund_name: str, folder: Path, *, pdf_writer: PdfWriter | None = None, with_csv: bool = True,
-                      emails: Mapping[str, str] | None = None,
+                      csv_format: CsvFormat | None = None, emails: Mapping[str, str] | None = None,
                       progress: Callable[[float, str], None] | None = None) -> list[Path]:
-    """Write each client's statement into ``folder``; cancel by raising from ``progress``."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write each client's statement into ``folder``; cancel by raising from ``progress``.
+
+    Each file is written beside its name and put in place whole (:func:`..exports.write_with`):
+    a file open in another program raises :class:`..exports.FileInUse` and leaves no part file.
+    Two clients whose names differ only in case (or not at all) get distinct files: NTFS would
+    otherwise let the second overwrite the first.
+    """
+    fmt = csv_format or CsvFormat()
     written: list[Path] = []
+    stems: set[str] = set()
     for n, client_id in enumerate(client_ids):
         statement = build_statement(book, client_id, period_start, period_end, fund_name,
                                     client_email=(emails or {}).get(client_id, ""))
         if progress is not None:
             progress(n / max(1, len(client_ids)), f"Statement for {statement.client_name}")
+        stem = statement_stem(statement)
+        if stem.casefold() in stems:
+            stem = f"{stem}_{re.sub(r'[^A-Za-z0-9]+', '_', client_id).strip('_')}"
+        stem = unique_name(stem, stems)
         if pdf_writer is not None:
-            path = folder / statement_filename(statement, "pdf")
-            pdf_writer(statement, path)
-            written.append(path)
+            written.append(write_with(folder / f"{stem}.pdf", lambda path, s=statement: pdf_writer(s, path)))
         if with_csv:
-            path = folder / statement_filename(statement, "csv")
-            atomic_write_text(path, statement_csv(statement))
-            written.append(path)
+            written.append(write_bytes(folder / f"{stem}.{fmt.extension}", fmt.encode(statement_csv(statement, fmt))))
     if progress is not None:
         progress(1.0, f"{len(written)} file(s) written")
     return written

@@ -45,8 +45,9 @@ def sqlite_path(uri: str) -> Path | None:
 
 
 async def open_store(uri: str, *, database: str = "fidus_production", timeout_seconds: float = 8.0,
-                     daily_backup: bool = False, backups_kept: int = 10) -> FundStore:
-    """Open (and prepare) the fund store at ``uri``; the caller closes it.
+                     daily_backup: bool = False, backups_kept: int = 10, wal: bool = True) -> FundStore:
+    """Open (and prepare) the fund store at ``uri``; the caller closes it. ``wal=False``: an
+    embedded fund on a network drive or in a synced folder (:mod:`.location`).
 
     ``daily_backup``: an embedded fund gets the day's backup, ``backups_kept`` kept (the window
     asks for it; one-off commands do not).
@@ -61,7 +62,7 @@ async def open_store(uri: str, *, database: str = "fidus_production", timeout_se
     if path is not None:
         from .sqlite import SqliteBackend
 
-        backend = SqliteBackend(path.absolute(), daily_backup=daily_backup, backups_kept=backups_kept)
+        backend = SqliteBackend(path.absolute(), daily_backup=daily_backup, backups_kept=backups_kept, wal=wal)
     elif uri.startswith(_MONGO_SCHEMES):
         # Imported here: the MongoDB driver is only loaded by those who use it.
         from .mongo import MongoBackend
@@ -78,6 +79,29 @@ async def open_store(uri: str, *, database: str = "fidus_production", timeout_se
         with contextlib.suppress(Exception):
             await backend.close()
         raise
+
+
+async def check_store(uri: str, *, database: str = "fidus_production", timeout_seconds: float = 8.0) -> str:
+    """Open the store at ``uri`` and close it again: what "Test" does before an address is saved.
+
+    Returns a sentence for the manager ("Connected: 12 clients, 40 investments."); raises what
+    :func:`open_store` raises. Blocking work of the driver (DNS look-ups of ``mongodb+srv``) is
+    the caller's to keep off the window's thread: :func:`check_store_blocking` in a lane.
+    """
+    store = await open_store(uri, database=database, timeout_seconds=timeout_seconds)
+    try:
+        clients, investments = await store.clients.count(), await store.investments.count()
+    finally:
+        await store.close()
+    return f"Connected: {clients:,} client(s), {investments:,} investment(s) in {describe_uri(uri)}."
+
+
+def check_store_blocking(uri: str, *, database: str = "fidus_production", timeout_seconds: float = 8.0) -> str:
+    """:func:`check_store` on an event loop of its own, for a worker thread (a lane): nothing of
+    the test, not even the driver's name resolution, runs on the caller's loop."""
+    import asyncio
+
+    return asyncio.run(check_store(uri, database=database, timeout_seconds=timeout_seconds))
 
 
 def describe_uri(uri: str) -> str:

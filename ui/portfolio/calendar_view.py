@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QVBoxLayout, QWidget)
 
 from fidus_desktop.domain.schedules import PaymentKind
@@ -19,6 +19,7 @@ from fidus_desktop.domain.values import ZERO
 from fidus_desktop.portfolio.calendar import CalendarSelection, name_ranks
 from fidus_desktop.services.payment_calendar import CalendarFilter, CalendarRow, PaymentState
 
+from .. import file_dialogs
 from ..widgets.form_dialog import FormDialog
 from ..widgets.format import day, from_qdate, money, to_qdate
 from ..widgets.table_model import Column, KeyedTableModel, TableData, selected_positions, table_view
@@ -222,8 +223,5 @@ class CalendarView(QWidget):
         def rows() -> list[CalendarRow]:  # in the order shown, built in the io lane
             return [selection.row(int(k)) for k in keys]
 
-        dialog = QFileDialog(self, "Export payment calendar", "payment_calendar.csv", "CSV files (*.csv)")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("csv")
-        dialog.fileSelected.connect(lambda path: self.export_requested.emit(rows, path))
-        dialog.open()  # not exec(): the loop keeps running while the manager picks a file
+        file_dialogs.save_file(self, "Export payment calendar", "payment_calendar.csv", "CSV files (*.csv)",
+                               lambda path: self.export_requested.emit(rows, path), suffix="csv")

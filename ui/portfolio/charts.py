@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, time
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QWidget
 
 from fidus_desktop.services.portfolio import CashFlowMonth, Dashboard
 
@@ -34,8 +35,14 @@ def _plot(parent: QWidget | None, title: str, bottom: pg.AxisItem | None = None)
     if bottom is not None:
         axes["bottom"] = bottom
     plot = pg.PlotWidget(parent, axisItems=axes)
-    plot.setBackground("w")
-    plot.setTitle(title, color="#333", size="10pt")
+    # The theme's colours (light or dark), read when the chart is made.
+    palette = QApplication.palette()
+    text = palette.color(QPalette.ColorRole.WindowText)
+    plot.setBackground(palette.color(QPalette.ColorRole.Base))
+    plot.setTitle(title, color=text.name(), size="10pt")
+    for name in ("left", "bottom"):
+        plot.getAxis(name).setTextPen(text)
+        plot.getAxis(name).setPen(palette.color(QPalette.ColorRole.Mid))
     plot.showGrid(x=False, y=True, alpha=0.25)
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()

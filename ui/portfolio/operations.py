@@ -12,11 +12,16 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtWidgets import QWidget
+
 from fidus_desktop.domain.funds import FundProduct
 from fidus_desktop.domain.investments import Investment, InvestmentStatus
-from fidus_desktop.fileio import atomic_write_text
 from fidus_desktop.services import investments as investment_service
+from fidus_desktop.exports import csv_format, write_bytes
 from fidus_desktop.services import payment_calendar, products, statements
+
+from .. import file_dialogs
+from ..export_flow import run_export
 
 if TYPE_CHECKING:
     from fidus_desktop.app_context import AppContext
@@ -58,25 +63,37 @@ def mark_paid(*, tasks: TaskRunner, context: AppContext, rows: Sequence[payment_
                      on_success=on_success, on_failure=on_failure, name="mark paid", initiator=initiator)
 
 
-def export_calendar_csv(*, tasks: TaskRunner, rows: Callable[[], Sequence[payment_calendar.CalendarRow]], path: Path,
+def export_calendar_csv(*, tasks: TaskRunner, parent: QWidget, context: AppContext,
+                        rows: Callable[[], Sequence[payment_calendar.CalendarRow]], path: Path,
                         on_success: Done) -> TaskHandle:
-    def write() -> Path:
-        atomic_write_text(path, payment_calendar.calendar_csv(rows()))
-        return path
+    fmt = csv_format(context.settings.exports)
 
-    return tasks.run(write, lane="io", on_success=on_success, name="export payment calendar")
+    def write(target: Path) -> Path:
+        return write_bytes(target, fmt.encode(payment_calendar.calendar_csv(rows(), fmt)))
+
+    def other(current: Path, then: Callable[[Path], None]) -> None:
+        file_dialogs.save_file(parent, "Save the payment calendar as", f"{current.stem} (2).{current.suffix[1:]}",
+                               "CSV files (*.csv)", then, suffix=fmt.extension)
+
+    return run_export(tasks, parent, write, path, name="export payment calendar", on_success=on_success,
+                      choose_other=other)
 
 
-def export_statements(*, tasks: TaskRunner, book: PortfolioBook, client_ids: Sequence[str], first: date,
-                      last: date, fund_name: str, folder: Path, pdf: bool, csv: bool,
-                      on_success: Done) -> TaskHandle:
+def export_statements(*, tasks: TaskRunner, parent: QWidget, context: AppContext, book: PortfolioBook,
+                      client_ids: Sequence[str], first: date, last: date, fund_name: str, folder: Path, pdf: bool,
+                      csv: bool, on_success: Done) -> TaskHandle:
     from .statement_pdf import write_statement_pdf
 
-    def export(progress: Callable[[float, str], None]) -> list[Path]:
+    fmt = csv_format(context.settings.exports)
+
+    def export(target: Path, progress: Callable[[float, str], None]) -> list[Path]:
         with book.lock:  # the service's updates wait for the batch (the file writes are short)
             return statements.export_statements(
-            book, client_ids, first, last, fund_name, folder, pdf_writer=write_statement_pdf if pdf else None,
-            with_csv=csv, progress=progress)
+                book, client_ids, first, last, fund_name, target, pdf_writer=write_statement_pdf if pdf else None,
+                with_csv=csv, csv_format=fmt, progress=progress)
 
-    return tasks.run(export, lane="io", on_success=on_success, progress_label="Writing statements…",
-                     name="export statements")
+    def other(current: Path, then: Callable[[Path], None]) -> None:
+        file_dialogs.choose_folder(parent, "Another folder for the statements", then)
+
+    return run_export(tasks, parent, export, folder, name="export statements", on_success=on_success,
+                      choose_other=other, progress_label="Writing statements…")

@@ -235,7 +235,7 @@ class PortfolioPanel(Panel):
             initiator=self, on_success=recorded, on_failure=dialog.show_failure))
 
     def export_calendar(self, rows: Any, path: str) -> None:
-        operations.export_calendar_csv(tasks=self.tasks, rows=rows, path=Path(path),
+        operations.export_calendar_csv(tasks=self.tasks, parent=self, context=self.context, rows=rows, path=Path(path),
                                        on_success=lambda p: self.calendar.summary.setText(f"Exported to {p}."))
 
     def edit_product(self, product: Any) -> None:
@@ -267,8 +267,8 @@ class PortfolioPanel(Panel):
                           csv: bool) -> None:
         if self.service is None or self.service.book is None:
             return
-        operations.export_statements(tasks=self.tasks, book=self.service.book, client_ids=client_ids, first=first,
-                                     last=last, fund_name=self.context.settings.fund_name, folder=folder,
+        operations.export_statements(tasks=self.tasks, parent=self, context=self.context, book=self.service.book,
+                                     client_ids=client_ids, first=first, last=last, fund_name=self.context.settings.fund_name, folder=folder,
                                      pdf=pdf, csv=csv, on_success=self.statements.exported)
 
     def actions(self) -> list[tuple[str, object]]:

@@ -11,21 +11,16 @@ from pathlib import Path
 from PySide6.QtCore import QMarginsF, QSizeF
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
-from fidus_desktop.fileio import atomic_path
 from fidus_desktop.services.statements import Statement, statement_html
 
 RESOLUTION_DPI = 300
 
 
 def write_statement_pdf(statement: Statement, path: Path) -> None:
-    """Write ``statement`` to ``path`` as an A4 PDF with searchable, extractable text."""
-    # Never a half-written statement under the real name, nor a leftover .part beside it.
-    with atomic_path(path) as tmp:
-        _write(statement, tmp)
-
-
-def _write(statement: Statement, tmp: Path) -> None:
-    writer = QPdfWriter(str(tmp))
+    """Write ``statement`` to ``path`` as an A4 PDF with searchable, extractable text. The
+    export helper (``fidus_desktop.exports.write_with``) gives a temporary path and puts the
+    finished file in place, so a half-written statement never carries the real name."""
+    writer = QPdfWriter(str(path))
     writer.setTitle(f"{statement.fund_name} - statement {statement.client_name}")
     writer.setCreator("FIDUS Desktop")
     writer.setResolution(RESOLUTION_DPI)

@@ -6,11 +6,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QStringListModel, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QLabel, QPushButton,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton,
                                QTextBrowser, QVBoxLayout, QWidget)
 
 from fidus_desktop.services.statements import Statement, statement_html
 
+from .. import file_dialogs
 from ..widgets.format import from_qdate, to_qdate
 
 ALL_CLIENTS = "*"
@@ -127,14 +128,10 @@ class StatementsView(QWidget):
         ids = self.client_ids()
         if not ids:
             return
-        dialog = QFileDialog(self, "Folder for the statements")
-        dialog.setFileMode(QFileDialog.FileMode.Directory)
-        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
         first, last = self.period()
         pdf, csv = self.pdf.isChecked(), self.csv.isChecked()
-        dialog.fileSelected.connect(
-            lambda folder: self.export_requested.emit(ids, first, last, Path(folder), pdf, csv))
-        dialog.open()
+        file_dialogs.choose_folder(self, "Folder for the statements",
+                                   lambda folder: self.export_requested.emit(ids, first, last, folder, pdf, csv))
 
     def exported(self, paths: list[Path]) -> None:
         folder = paths[0].parent if paths else ""

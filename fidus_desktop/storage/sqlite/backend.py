@@ -37,10 +37,11 @@ class SqliteBackend:
     #: A unit of work is one SQLite transaction: a change and its audit entry commit together.
     atomic_units = True
 
-    def __init__(self, path: str | Path, *, daily_backup: bool = False, backups_kept: int | None = None) -> None:
+    def __init__(self, path: str | Path, *, daily_backup: bool = False, backups_kept: int | None = None,
+                 wal: bool = True) -> None:
         self.path = Path(path).expanduser()
         self.location = str(self.path)
-        self._db = Database(self.path, WHAT, damaged_hint=lambda: backup.restore_hint(self.path))
+        self._db = Database(self.path, WHAT, damaged_hint=lambda: backup.restore_hint(self.path), wal=wal)
         self._layouts: dict[str, TableLayout] = {}
         self._daily_backup = daily_backup
         self._backups_kept = backups_kept or backup.DEFAULT_KEEP

@@ -83,11 +83,15 @@ class Database:
     corrupts the file.
     """
 
-    def __init__(self, path: Path, what: str, damaged_hint: Callable[[], str] | None = None) -> None:
+    def __init__(self, path: Path, what: str, damaged_hint: Callable[[], str] | None = None, *,
+                 wal: bool = True) -> None:
         self.path = path
         self.what = what
         #: What to do about a damaged file, asked for only when one is found (it lists backups).
         self.damaged_hint = damaged_hint or (lambda: "")
+        #: False on a network drive or in a synced folder (``storage/location.py``): a rollback
+        #: journal there, which needs no shared memory and leaves one file between transactions.
+        self.wal = wal
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         #: The transaction the current task (and the tasks it starts) is inside, if any: its
@@ -126,7 +130,7 @@ class Database:
                     make_private(name)
                 await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 # The first statement that reads the file: a damaged file fails here.
-                [(mode,)] = await conn.execute_fetchall("PRAGMA journal_mode = WAL")
+                [(mode,)] = await conn.execute_fetchall(f"PRAGMA journal_mode = {'WAL' if self.wal else 'DELETE'}")
                 await conn.execute("PRAGMA synchronous = NORMAL")
                 # 32 MiB of page cache (default 2 MiB): bulk loads touch every index at once.
                 await conn.execute("PRAGMA cache_size = -32768")
@@ -134,7 +138,7 @@ class Database:
             except BaseException:
                 await conn.close()
                 raise
-        if str(mode).lower() != "wal":
+        if self.wal and str(mode).lower() != "wal":
             log.warning("%s at %s runs in %s journal mode (WAL unavailable here)", self.what, self.path, mode)
         self._conn = conn
 
