@@ -90,20 +90,32 @@ class Lane:
     async def run[T](self, fn: Callable[[], T], *, timeout: float | None = None, action: str = "") -> T:
         """Run ``fn`` on the lane and await its result without blocking the loop.
 
-        ``timeout`` bounds the wait (:class:`TimeoutError`), not the call: a call that never
-        returns keeps its thread busy (``busy_for`` tells health), and its late answer is
-        dropped. A cancelled caller makes a still-queued call skip; a running one finishes.
+        ``timeout`` bounds the call once it runs (:class:`TimeoutError`), not its wait in the
+        queue behind other calls: a busy lane is not a hung one. A call that never returns keeps
+        its thread busy (``busy_for`` tells health) and its late answer is dropped. A caller
+        bounds the whole wait by cancelling (``asyncio.timeout``): a still-queued call then
+        skips; a running one finishes.
         """
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[T] = loop.create_future()
+        started: asyncio.Future[None] = loop.create_future()
 
         def deliver(ok: bool, value: Any) -> None:
             if not waiter.done():
                 waiter.set_result(value) if ok else waiter.set_exception(value)
 
+        def begin() -> None:
+            if not started.done():
+                started.set_result(None)
+
         def job() -> None:
             if waiter.cancelled():
                 return  # the caller gave up while this waited in the queue
+            if timeout is not None and not loop.is_closed():
+                try:
+                    loop.call_soon_threadsafe(begin)
+                except RuntimeError:
+                    pass
             try:
                 outcome = (True, fn())
             except BaseException as exc:  # the caller decides what it means
@@ -121,6 +133,13 @@ class Lane:
         self._queue.put((job, None, action or getattr(fn, "__qualname__", "work")))
         if timeout is None:
             return await waiter
+        try:
+            await asyncio.wait([started, waiter], return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            waiter.cancel()  # cancelled while queued: the call is skipped
+            raise
+        if waiter.done():
+            return waiter.result()
         return await asyncio.wait_for(waiter, timeout)
 
     def _work(self) -> None:
