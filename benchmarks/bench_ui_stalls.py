@@ -156,6 +156,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="demo,10000,100000", help="comma-separated: demo or a number")
     parser.add_argument("--runs", type=int, default=2, help="counted runs per size (default 2)")
+    parser.add_argument("--no-warm-up", action="store_true", help="skip the uncounted first run (caches already warm)")
     parser.add_argument("--logs", type=Path, help="keep each run's log (the watchdog's stacks) here")
     parser.add_argument("--profile", action="store_true",
                         help="sample the GUI thread during stalls and print where the time went (adds overhead)")
@@ -171,7 +172,8 @@ def main() -> int:
     print(f"FIDUS Desktop UI stalls: watchdog heartbeat 10 ms, stalls over {THRESHOLD_MS} ms recorded; "
           f"goal < {GOAL_MS} ms ('!' marks a miss). Logs with stacks: {log_dir}")
     print(f"machine: {machine.describe()}; other work shares it")
-    run_child(0, log_dir, "warm-up")  # the demo fund: quick, and it runs every step
+    if not args.no_warm_up:
+        run_child(0, log_dir, "warm-up")  # the demo fund: quick, and it runs every step
     for size in sizes:
         runs = [run_child(size, log_dir, f"{size}-{n}", args.profile) for n in range(args.runs)]
         print_scale(size, runs, args.profile)
