@@ -61,12 +61,13 @@ class FirstPaint(QObject):
             self._painted.set_result(time.perf_counter())
 
 
-#: What opening the fund imports, heaviest first (each takes a tenth of a second or more).
+#: What opening the fund imports, heaviest first (each takes a tenth of a second or more). Not
+#: pyqtgraph (half a second or more): the charts' panels import it with their own module, in the
+#: io lane, when they are first shown (``ui/panels/host.py``) or are the last-used panel.
 CORE_MODULES = ("fidus_desktop.storage.sqlite", "fidus_desktop.storage.store", "fidus_desktop.storage.cache",
                 "fidus_desktop.runtime.outbox", "fidus_desktop.runtime.database_link", "fidus_desktop.runtime.watcher",
                 "fidus_desktop.services.portfolio_service", "fidus_desktop.services.mt5_monitor",
-                "fidus_desktop.runtime.mt5_sources", "fidus_desktop.secrets", "fidus_desktop.demo.fund",
-                "pyqtgraph")
+                "fidus_desktop.runtime.mt5_sources", "fidus_desktop.secrets", "fidus_desktop.demo.fund")
 
 
 def warm_imports(target: str, *, mongo: bool = False) -> None:

@@ -3,7 +3,9 @@ the panel's requirements are met; until then it says why the panel is not there 
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -40,6 +42,7 @@ class PanelSlot(QStackedWidget):
         self.failed: BaseException | None = None
         self.notice = EmptyState(entry.title, "Opening the fund…", self)
         self.addWidget(self.notice)
+        self._importing = False
 
     def set_context(self, context: AppContext) -> None:
         self.context = context
@@ -49,7 +52,11 @@ class PanelSlot(QStackedWidget):
         if self.panel is not None:
             self._refresh()
             return
-        if self.context is None or self.failed is not None:
+        if self.context is None or self.failed is not None or self._importing:
+            return
+        module = self.entry.target.partition(":")[0]
+        if module not in sys.modules:
+            self._import_then_activate(module)
             return
         try:
             cls = self.entry.load()
@@ -60,15 +67,39 @@ class PanelSlot(QStackedWidget):
             with doing(f"open the {self.entry.title} panel"):
                 panel = cls(self.context, self.tasks, self, bridge=self.bridge)
         except Exception as exc:  # a broken panel must not take the window down with it
-            self.failed = exc
-            self.notice.set_content(self.entry.title, f"The {self.entry.title} panel could not be opened.",
-                                    note=f"{type(exc).__name__}: {exc}")
-            self._on_error(exc, f"opening the {self.entry.title} panel")
+            self._failed(exc)
             return
         self.panel = panel
         self.addWidget(panel)
         self.setCurrentWidget(panel)
         self._refresh()
+
+    def _import_then_activate(self, module: str) -> None:
+        """Import the panel's module in the ``io`` lane, then build the panel if it is still the one
+        shown. On the GUI thread, a panel's first import (its module, the modules it pulls in, and
+        PySide reading each new module's source to check it for PySide use) froze the window for
+        half a second."""
+        self._importing = True
+        self.notice.set_content(self.entry.title, f"Opening {self.entry.title}…")
+
+        def imported(_module: object) -> None:
+            self._importing = False
+            stack = self.parentWidget()
+            if not isinstance(stack, QStackedWidget) or stack.currentWidget() is self:
+                self.activate()
+
+        def failed(exc: BaseException) -> None:
+            self._importing = False
+            self._failed(exc)
+
+        self.tasks.run(lambda: importlib.import_module(module), lane="io", name=f"load the {self.entry.title} panel",
+                       on_success=imported, on_failure=failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.failed = exc
+        self.notice.set_content(self.entry.title, f"The {self.entry.title} panel could not be opened.",
+                                note=f"{type(exc).__name__}: {exc}")
+        self._on_error(exc, f"opening the {self.entry.title} panel")
 
     def _refresh(self) -> None:
         assert self.panel is not None

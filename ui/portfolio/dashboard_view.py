@@ -114,6 +114,18 @@ class DashboardView(QScrollArea):
         self.revenue_chart.update(d)
 
     def _fill_products(self, d: Dashboard) -> None:
+        # While the header sizes columns to their contents, every cell set re-measures them all:
+        # refilling the few rows held the window ~100 ms. Measured once, after the fill.
+        header = self.products.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        try:
+            self._set_product_rows(d)
+        finally:
+            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self._fit_products_height()
+
+    def _set_product_rows(self, d: Dashboard) -> None:
         self.products.setRowCount(len(d.products))
         for row, p in enumerate(d.products):
             revenue = p.revenue
@@ -126,7 +138,6 @@ class DashboardView(QScrollArea):
                 if column == len(cells) - 1 and revenue is not None and revenue < 0:
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.products.setItem(row, column, item)
-        self._fit_products_height()
 
     def _fit_products_height(self) -> None:
         # A handful of products: show every row, never a one-row table with a scroll bar that the
