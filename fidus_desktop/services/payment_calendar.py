@@ -50,10 +50,22 @@ class CalendarRow(NamedTuple):
     product: str
     state: PaymentState
     paid_on: date | None
+    #: Commissions: the salesperson paid (``sp_<hex>``) and their name.
+    payee_id: str = ""
+    payee: str = ""
+    #: A part of the payment paid ahead of its due day (a redemption), not the payment itself.
+    part: bool = False
 
     @property
     def label(self) -> str:
-        return "Principal" if self.kind is PaymentKind.PRINCIPAL else f"Interest #{self.number}"
+        if self.kind is PaymentKind.COMMISSION:
+            return f"Commission #{self.number}" + (f" ({self.payee})" if self.payee else "")
+        what = "Principal" if self.kind is PaymentKind.PRINCIPAL else f"Interest #{self.number}"
+        return f"{what}, paid ahead" if self.part else what
+
+    @property
+    def is_client_payment(self) -> bool:
+        return self.kind is not PaymentKind.COMMISSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +78,10 @@ class CalendarFilter:
     #: Which states to show; default: what is still to pay (due and overdue).
     states: frozenset[PaymentState] = frozenset({PaymentState.DUE, PaymentState.OVERDUE})
     text: str = ""
+    #: Referral commissions are listed too (as outgoing payments of their own kind).
+    commissions: bool = True
+    #: Only this salesperson's commissions (``sp_<hex>``); client payments are left out.
+    salesperson_id: str = ""
 
 
 def paid_on_of(entry: ActivityEntry) -> date:

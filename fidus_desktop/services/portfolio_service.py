@@ -36,7 +36,8 @@ from ..portfolio import calendar as calendar_view
 from ..portfolio import holdings
 from ..portfolio.book import INVESTMENT_FIELDS, PortfolioBook, Problem
 from ..portfolio.figures import compute_dashboard
-from ..portfolio.loader import load_book, paid_records, refresh_clients, refresh_investments, refresh_paid
+from ..portfolio.loader import (load_book, load_referrals, paid_records, part_records, refresh_clients,
+                                refresh_commissions, refresh_investments, refresh_paid)
 from ..runtime.service import Service
 from ..storage.store import SPECS
 from ..storage.writes import Insert, Patch
@@ -51,7 +52,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_WATCHED = ("investments", "activity", "clients", "products", "mt5_accounts")
+_WATCHED = ("investments", "activity", "clients", "products", "mt5_accounts", "commissions", "salespeople",
+            "redemptions")
 _ANY = "*"
 
 
@@ -193,6 +195,10 @@ class PortfolioService(Service):
                 await refresh_investments(store, book, merged.investments)
             if merged.activity:
                 await refresh_paid(store, book, merged.activity)
+            if merged.salespeople:
+                await load_referrals(store, book)
+            elif merged.commissions:
+                await refresh_commissions(store, book, merged.commissions)
         self.pending = self._pending_investments()
         await self._publish(book, merged)
 
@@ -218,16 +224,17 @@ class PortfolioService(Service):
                 slot = book.index[write.key]
                 current = (book.client_ids[slot], book.code_of(slot), book.statuses[slot],
                            read_datetime(date.fromordinal(int(book.start[slot]))), book.principals[slot],
-                           book.rates[slot], book.own_names[slot], book.shapes[slot])
+                           book.rates[slot], book.own_names[slot], book.shapes[slot], book.salespeople[slot])
                 values = [f.extract(write.set) if any(n in write.set for n in f.raw_names) else old
                           for f, old in zip(fields, current, strict=True)]
                 book.put_investments([(write.key, *values)])
         inserts = [w.doc for w in op.writes_to("activity_logs") if isinstance(w, Insert)]
         if inserts:
             activity = next(s for s in SPECS if s.name == "activity_logs")
-            names = ("investment_id", "activity_type", "due_date", "paid_on")
+            names = ("investment_id", "activity_type", "due_date", "paid_on", "amount")
             rows = [(activity.key.extract(d), *(activity.field(n).extract(d) for n in names)) for d in inserts]
             book.put_paid(paid_records(rows))
+            book.put_parts(part_records(rows))
 
     async def _publish(self, book: PortfolioBook, changes: Changes | None) -> None:
         dashboard = await shared_lanes().cpu.run(lambda: compute_dashboard(book), action="portfolio figures")

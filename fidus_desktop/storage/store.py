@@ -13,13 +13,17 @@ from ..domain.mt5_accounts import Mt5AccountLink
 from ..domain.mt5_config import Mt5AccountConfig
 from ..domain.people import Client
 from ..domain.prospects import Prospect
+from ..domain.redemption_requests import RedemptionRequest
+from ..domain.referrals import CommissionRecord, Salesperson
 from .base import DocumentBackend, Repository
-from .codecs import (ActivityCodec, ClientCodec, InvestmentCodec, MoneyManagerCodec, Mt5AccountCodec,
-                     Mt5AccountConfigCodec, ProductCodec, ProspectCodec)
+from .codecs import (ActivityCodec, ClientCodec, CommissionCodec, InvestmentCodec, MoneyManagerCodec,
+                     Mt5AccountCodec, Mt5AccountConfigCodec, ProductCodec, ProspectCodec, RedemptionCodec,
+                     SalespersonCodec)
 from .spec import CollectionSpec
 
 CODECS = (ClientCodec(), ProspectCodec(), InvestmentCodec(), ProductCodec(), ActivityCodec(),
-          Mt5AccountCodec(), MoneyManagerCodec(), Mt5AccountConfigCodec())
+          Mt5AccountCodec(), MoneyManagerCodec(), Mt5AccountConfigCodec(), RedemptionCodec(), SalespersonCodec(),
+          CommissionCodec())
 SPECS: tuple[CollectionSpec, ...] = tuple(c.spec for c in CODECS)
 
 
@@ -40,6 +44,12 @@ class FundStore:
             backend.collection(MoneyManagerCodec.spec), c[MoneyManagerCodec])
         self.mt5_configs: Repository[Mt5AccountConfig] = Repository(
             backend.collection(Mt5AccountConfigCodec.spec), c[Mt5AccountConfigCodec])
+        self.redemptions: Repository[RedemptionRequest] = Repository(
+            backend.collection(RedemptionCodec.spec), c[RedemptionCodec])
+        self.salespeople: Repository[Salesperson] = Repository(
+            backend.collection(SalespersonCodec.spec), c[SalespersonCodec])
+        self.commissions: Repository[CommissionRecord] = Repository(
+            backend.collection(CommissionCodec.spec), c[CommissionCodec])
 
     @property
     def kind(self) -> str:
@@ -51,7 +61,8 @@ class FundStore:
 
     def repositories(self) -> Iterable[Repository]:
         return (self.clients, self.prospects, self.investments, self.products, self.activity,
-                self.mt5_accounts, self.money_managers, self.mt5_configs)
+                self.mt5_accounts, self.money_managers, self.mt5_configs, self.redemptions, self.salespeople,
+                self.commissions)
 
     def repository(self, collection: str) -> Repository:
         """The repository holding the original's collection ``collection`` (``users`` -> clients)."""

@@ -29,6 +29,8 @@ class ActivityCodec:
             # Which payment a paid record is for, and when it was paid (see payment_calendar).
             indexed("due_date", "text", "details.due_date", reader=lambda d: _detail(d, "due_date")),
             indexed("paid_on", "text", "details.paid_on", reader=lambda d: _detail(d, "paid_on")),
+            # What a part paid ahead of its due date amounts to (see services/redemptions.py).
+            indexed("amount", "decimal"),
         ),
         compound_indexes=((("client_id", 1), ("timestamp", -1)), (("prospect_id", 1), ("timestamp", -1))),
     )

@@ -7,13 +7,21 @@ from typing import Any
 
 from ...domain.funds import PaymentFrequency, normalize_fund_code
 from ...domain.investments import Investment, InvestmentShape, InvestmentStatus
+from ...domain.referrals import salesperson_key
 from ...domain.values import read_account_number, read_decimal
 from ..spec import CollectionSpec
+from .referrals import salesperson_forms
 from .fields import DatetimeStamps, Doc, as_decimal128, as_double, first, fund_code_forms, indexed, moment, money, text
 
 _PRODUCT_NAMES = ("fund_type", "fund_code", "product")
 _PRINCIPAL_NAMES = ("principal_amount", "amount", "initial_amount")
 _START_NAMES = ("start_date", "investment_date", "deposit_date", "created_at")
+_SALESPERSON_NAMES = ("salesperson_id", "referral_salesperson_id", "referred_by")
+
+
+def _salesperson(doc: Doc) -> str:
+    """``sp_<hex>`` whether the document holds that string or the referral seed's ObjectId."""
+    return salesperson_key(first(doc, *_SALESPERSON_NAMES))
 
 
 def _product(doc: Doc) -> str:
@@ -54,6 +62,8 @@ class InvestmentCodec(DatetimeStamps):
             indexed("interest_rate", "decimal", reader=lambda d: _monthly_rate(d.get("interest_rate"))),
             indexed("client_name", "text"),
             indexed("shape", "text", reader=lambda d: _shape(d).value),
+            indexed("salesperson_id", "text", *_SALESPERSON_NAMES, reader=lambda d: _salesperson(d) or None,
+                    raw_values=salesperson_forms),
         ),
         compound_indexes=((("client_id", 1), ("status", 1)),),
     )
@@ -79,7 +89,7 @@ class InvestmentCodec(DatetimeStamps):
             payment_frequency=PaymentFrequency.read(doc.get("payment_frequency")),
             client_name=text(doc, "client_name"),
             mt5_accounts=accounts,
-            salesperson_id=text(doc, "salesperson_id", "referral_salesperson_id", "referred_by"),
+            salesperson_id=_salesperson(doc),
             created_at=moment(doc, "created_at"),
             updated_at=moment(doc, "updated_at"),
             shape=_shape(doc),
