@@ -144,6 +144,9 @@ async def mark_paid(context: AppContext, rows: Sequence[CalendarRow], *, paid_on
     Each payment's record has a key derived from the payment itself, so recording it twice,
     from two windows at once or by replaying the outbox, keeps the first record.
     """
+    if any(not r.is_client_payment for r in rows):
+        raise ValidationError("Referral commissions are paid on the salesperson's screen (Commissions tab), "
+                              "with the payment method and reference.")
     if not rows:
         raise ValidationError("Select at least one payment to mark as paid.")
     if paid_on > utc_now().date():
@@ -167,7 +170,7 @@ async def mark_paid(context: AppContext, rows: Sequence[CalendarRow], *, paid_on
     writes = []
     for row in todo:
         entry = paid_entry(row, actor=actor, paid_on=paid_on, reference=reference, now=now)
-        writes.append(Insert("activity_logs", _activity_document(entry), if_exists="skip"))
+        writes.append(Insert("activity_logs", activity_document(entry), if_exists="skip"))
     total = sum((r.amount for r in todo), ZERO)
     op = Operation("payments.mark_paid", tuple(writes), Audit(
         activity_type="payments_recorded",
@@ -181,7 +184,8 @@ async def mark_paid(context: AppContext, rows: Sequence[CalendarRow], *, paid_on
     return MarkPaidResult(tuple(paid_log_id(r) for r in todo), tuple(already), result)
 
 
-def _activity_document(entry: ActivityEntry) -> dict:
+def activity_document(entry: ActivityEntry) -> dict:
+    """The ``activity_logs`` document of ``entry``, stamped as created at its timestamp."""
     from ..storage.store import CODECS
     from ..storage.codecs import ActivityCodec
 
