@@ -169,6 +169,17 @@ class AlertSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementSettings:
+    paper: Literal["A4", "Letter"] = _described("A4", "Paper size of the client statements: A4 or US Letter.")
+    logo_path: str = _described(
+        "", "An image file (PNG or JPEG) printed at the top left of every statement page; empty: no logo.")
+    email_from: str = _described(
+        "", "The sender named in the e-mails written beside the statements (.eml files); empty: none.")
+    note: str = _described("", "Printed at the end of each statement instead of the standard note; empty: the "
+                               "standard note.")
+
+
+@dataclass(frozen=True, slots=True)
 class UiSettings:
     #: ``QMainWindow.saveGeometry()`` / ``saveState()`` as base64, written on close.
     window_geometry: str = ""
@@ -184,6 +195,7 @@ class Settings:
     mt5: Mt5Settings = field(default_factory=Mt5Settings)
     google: GoogleSettings = field(default_factory=GoogleSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    statements: StatementSettings = field(default_factory=StatementSettings)
     ui: UiSettings = field(default_factory=UiSettings)
 
     def replace(self, **changes: Any) -> Settings:

@@ -380,6 +380,14 @@ class PortfolioBook:
         """One interest payment, in cents as the domain rounds it (``150.00``)."""
         return Decimal(int(self.interest[slot])).scaleb(-2)
 
+    def client_slots(self, client_id: str) -> np.ndarray:
+        """Indices of the investments of one client (any status)."""
+        code = self._client_codes.get(client_id)
+        if code is None:
+            return np.zeros(0, dtype=np.int64)
+        n = len(self.ids)
+        return np.nonzero(self.alive[:n] & (self.client[:n] == code))[0]
+
     def active_slots(self) -> np.ndarray:
         n = len(self.ids)
         return np.nonzero(self.alive[:n] & self.active[:n])[0]

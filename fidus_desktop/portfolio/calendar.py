@@ -152,7 +152,7 @@ def select(book: PortfolioBook, flt: CalendarFilter = CalendarFilter()) -> Calen
     if flt.product:
         slots = slots[book.product[slots] == book.product_index(flt.product)]
     if flt.client_id:
-        slots = slots[np.array([book.client_ids[s] == flt.client_id for s in slots], dtype=bool)]
+        slots = np.intersect1d(slots, book.client_slots(flt.client_id))
     if flt.salesperson_id:
         slots = slots[np.array([book.salespeople[s] == flt.salesperson_id for s in slots], dtype=bool)]
     needle = flt.text.strip()
@@ -214,8 +214,8 @@ def paid_rows_outside_schedules(book: PortfolioBook, client_id: str) -> list[Cal
     """Payments recorded for a client's investments that no longer pay (completed, redeemed):
     still money the client received, so their statement lists it (parts paid ahead included)."""
     rows = []
-    for slot in book.slots():
-        if book.client_ids[slot] != client_id or book.active[slot]:
+    for slot in book.client_slots(client_id):
+        if book.active[slot]:
             continue
         template = book.template_of(int(slot))
         if template is None:

@@ -65,7 +65,8 @@ def part_records(rows: Iterable[Sequence[Any]]) -> list[PartRecord]:
             continue
         if amount != amount.quantize(Decimal("0.01")) or amount >= 10**12:
             continue
-        records.append(PartRecord(str(log_id), str(investment_id), kind, days[0], days[1] or days[0], amount))
+        records.append(PartRecord(str(log_id), str(investment_id), kind, days[0], days[1] or days[0],
+                                  amount.quantize(Decimal("0.01"))))  # a double reads back as 75.0
     return records
 
 

@@ -8,9 +8,7 @@ windows at once: the second insert is refused by the database's unique key.
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -96,14 +94,11 @@ CSV_HEADER = ("due_date", "kind", "payment", "amount", "client_id", "client_name
 
 def calendar_csv(rows: Iterable[CalendarRow]) -> str:
     """Plain CSV for a spreadsheet: ISO dates, amounts as decimal strings (no thousands separator)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for r in rows:
-        writer.writerow((r.due.isoformat(), r.kind.value, r.label, f"{r.amount:.2f}", r.client_id,
-                         r.client_name, r.product, r.investment_id, r.state.value,
-                         r.paid_on.isoformat() if r.paid_on else ""))
-    return out.getvalue()
+    from .csv_export import csv_text
+
+    return csv_text([CSV_HEADER, *((r.due.isoformat(), r.kind.value, r.label, f"{r.amount:.2f}", r.client_id,
+                                    r.client_name, r.product, r.investment_id, r.state.value,
+                                    r.paid_on.isoformat() if r.paid_on else "") for r in rows)])
 
 
 # ---- recording payments -------------------------------------------------------------------
