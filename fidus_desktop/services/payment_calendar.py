@@ -199,6 +199,7 @@ def history_paid_entries(book: PortfolioBook, until: date, *, actor: str) -> lis
     from ..portfolio.calendar import select
 
     rows = select(book, CalendarFilter(last=until - timedelta(days=1),
-                                       states=frozenset({PaymentState.DUE, PaymentState.OVERDUE}))).rows()
+                                       states=frozenset({PaymentState.DUE, PaymentState.OVERDUE}),
+                                       commissions=False)).rows()
     return [paid_entry(r, actor=actor, paid_on=r.due, now=datetime.combine(r.due, time(12), tzinfo=UTC))
             for r in rows]

@@ -16,7 +16,8 @@ from fidus_desktop.runtime.writer import WritePath
 from fidus_desktop.storage.cache import LocalCache
 from fidus_desktop.storage.sqlite import SqliteBackend
 from fidus_desktop.storage.store import FundStore
-from tests.storage.mongo_fixtures import mongo_backend, mongo_database_name, mongo_server  # noqa: F401
+from tests.storage.mongo_fixtures import (mongo_backend, mongo_database_name, mongo_server, web_client,  # noqa: F401
+                                          web_db)
 
 
 @pytest.fixture
