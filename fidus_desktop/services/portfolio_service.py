@@ -26,7 +26,7 @@ import numpy as np
 from ..domain.funds import FundProduct
 from ..domain.investments import Investment
 from ..domain.people import Client
-from ..domain.redemptions import RedemptionQuote, redemption_quote
+from ..domain.redemptions import RedemptionQuote, interest_paid_of, redemption_quote
 from ..domain.schedules import PaymentKind, ScheduledPayment, payment_schedule
 from ..domain.values import ZERO, read_datetime, utc_now
 from ..errors import FidusError, StorageUnavailable
@@ -43,7 +43,10 @@ from ..storage.store import SPECS
 from ..storage.writes import Insert, Patch
 from .changes import Changes
 from .health import ServiceName, ServiceState, ServiceStatus
+from .commissions import SalespersonSummary, commissions_of, salesperson_summaries
 from .payment_calendar import CalendarFilter
+from .reconcile import ReconcilePreview, ReconcileScope, preview_reconciliation
+from .revenue import RevenuePicture, revenue_picture
 from .portfolio import Dashboard
 
 if TYPE_CHECKING:
@@ -261,9 +264,11 @@ class PortfolioService(Service):
         for p in schedule:
             is_paid = (kind_code[p.kind], p.due.toordinal()) in paid
             lines.append(ScheduleLine(p, "paid" if is_paid else "overdue" if p.due < as_of else "due"))
-        interest_paid = sum((line.payment.amount for line in lines
-                             if line.state == "paid" and line.payment.kind is PaymentKind.INTEREST), ZERO)
-        quote = redemption_quote(investment, product, as_of, interest_paid=interest_paid)
+        paid_keys = {line.payment.key for line in lines if line.state == "paid"}
+        parts = {(investment_id, kind, due): amount
+                 for (kind, due), amount in (book.parts.amounts(investment_id) if book else {}).items()}
+        quote = redemption_quote(investment, product, as_of, schedule=schedule,
+                                 interest_paid=interest_paid_of(schedule, paid_keys, parts))
         return InvestmentDetail(investment, product, tuple(lines), quote, investment_id in self.pending)
 
     async def clients_for_new_investment(self) -> list[Client]:
@@ -277,6 +282,28 @@ class PortfolioService(Service):
     async def calendar(self, flt: CalendarFilter) -> calendar_view.CalendarSelection:
         book = await self.ready()
         return await shared_lanes().cpu.run(lambda: calendar_view.select(book, flt), action="payment calendar")
+
+    async def reconcile_preview(self, scope: ReconcileScope) -> ReconcilePreview:
+        book = await self.ready()
+        return await shared_lanes().cpu.run(lambda: preview_reconciliation(book, scope), action="reconcile preview")
+
+    async def revenue(self) -> RevenuePicture:
+        """What the fund keeps after commissions and manager fees (reads managers and deals)."""
+        await self.ready()
+        store, dashboard = self._context.store, self.dashboard
+        if store is None or dashboard is None:
+            raise StorageUnavailable("The fund database is not connected.")
+        return await revenue_picture(store, self._context.cache, dashboard, utc_now())
+
+    async def salespeople(self) -> list[SalespersonSummary]:
+        book = await self.ready()
+        store = self._context.store
+        people = await store.salespeople.find() if store is not None else []
+        return await shared_lanes().cpu.run(lambda: salesperson_summaries(book, people), action="salespeople")
+
+    async def commissions(self, salesperson_id: str) -> calendar_view.CalendarSelection:
+        book = await self.ready()
+        return await shared_lanes().cpu.run(lambda: commissions_of(book, salesperson_id), action="commissions")
 
     async def holdings(self, flt: holdings.HoldingsFilter) -> np.ndarray:
         book = await self.ready()

@@ -59,22 +59,65 @@ def mark_paid(*, tasks: TaskRunner, context: AppContext, rows: Sequence[payment_
 
 def export_calendar_csv(*, tasks: TaskRunner, rows: Callable[[], Sequence[payment_calendar.CalendarRow]], path: Path,
                         on_success: Done) -> TaskHandle:
+    from fidus_desktop.services.csv_export import write_csv
+
     def write() -> Path:
-        path.write_text(payment_calendar.calendar_csv(rows()), encoding="utf-8")
-        return path
+        return write_csv(path, payment_calendar.calendar_csv(rows()))
 
     return tasks.run(write, lane="io", on_success=on_success, name="export payment calendar")
 
 
-def export_statements(*, tasks: TaskRunner, book: PortfolioBook, client_ids: Sequence[str], first: date,
-                      last: date, fund_name: str, folder: Path, pdf: bool, csv: bool,
+def statement_pdf_writer(context: AppContext) -> tuple[Callable[[Any, Path], None], str]:
+    """The PDF writer the settings ask for (paper, logo) and a warning about the logo, if any.
+    Blocking (it reads the logo): call it in the io lane."""
+    from .statement_pdf import read_logo, write_statement_pdf
+
+    settings = context.settings.statements
+    logo, warning = read_logo(settings.logo_path)
+    return (lambda statement, path: write_statement_pdf(statement, path, paper=settings.paper, logo=logo,
+                                                        note=settings.note)), warning
+
+
+def preview_statement(*, tasks: TaskRunner, context: AppContext, book: PortfolioBook, client_id: str, first: date,
+                      last: date, on_success: Done, on_failure: Failed) -> TaskHandle:
+    """Build the statement and draw its pages as images (io lane); ``on_success(images)``."""
+    from fidus_desktop.services.statement_export import client_records
+    from fidus_desktop.services.statement_layout import layout_statement
+
+    from .statement_pdf import read_logo, render_page
+
+    settings = context.settings
+
+    async def work() -> list:
+        [record] = await client_records(context, book, [client_id])
+
+        def draw() -> list:
+            statement = statements.build_statement(book, client_id, first, last, settings.fund_name,
+                                                   client_email=record.email, client_phone=record.phone)
+            logo, _warning = read_logo(settings.statements.logo_path)
+            layout = layout_statement(statement, paper=settings.statements.paper, logo=logo is not None,
+                                      note=settings.statements.note)
+            return [render_page(layout, n, dpi=96, logo=logo) for n in range(len(layout.pages))]
+
+        return await context.lanes.io.run(draw, action="statement preview")
+
+    return tasks.run(work(), on_success=on_success, on_failure=on_failure, name="statement preview")
+
+
+def export_statements(*, tasks: TaskRunner, context: AppContext, book: PortfolioBook, client_ids: Sequence[str],
+                      first: date, last: date, folder: Path, pdf: bool, csv: bool, email: bool, initiator: object,
                       on_success: Done) -> TaskHandle:
-    from .statement_pdf import write_statement_pdf
+    """Every chosen client's statement (progress and Cancel in the window), recorded on their timelines."""
+    from fidus_desktop.services.statement_export import ExportOptions
+    from fidus_desktop.services.statement_export import export_statements as export
 
-    def export(progress: Callable[[float, str], None]) -> list[Path]:
-        return statements.export_statements(
-            book, client_ids, first, last, fund_name, folder, pdf_writer=write_statement_pdf if pdf else None,
-            with_csv=csv, progress=progress)
+    settings = context.settings
+    options = ExportOptions(settings.fund_name, pdf=pdf, csv=csv, email=email, email_from=settings.statements.email_from)
 
-    return tasks.run(export, lane="io", on_success=on_success, progress_label="Writing statements…",
-                     name="export statements")
+    async def work(progress: Callable[[float, str], None]) -> Any:
+        writer, _warning = await context.lanes.io.run(lambda: statement_pdf_writer(context), action="statement logo")
+        return await export(context, book, client_ids, first, last, folder, options, pdf_writer=writer,
+                            progress=progress)
+
+    return tasks.run(work, on_success=on_success, progress_label="Writing statements…", name="export statements",
+                     initiator=initiator)

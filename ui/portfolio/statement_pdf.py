@@ -110,8 +110,8 @@ def _draw_text(painter: QPainter, fm: QFontMetricsF, item: Text, k: float) -> No
     painter.drawText(QPointF(x, y), text)
 
 
-def layout_for(statement: Statement, paper: str, logo: QImage | None) -> StatementLayout:
-    return layout_statement(statement, paper=paper, logo=logo is not None)
+def layout_for(statement: Statement, paper: str, logo: QImage | None, note: str = "") -> StatementLayout:
+    return layout_statement(statement, paper=paper, logo=logo is not None, note=note)
 
 
 def write_layout_pdf(layout: StatementLayout, path: Path, logo: QImage | None = None) -> None:
@@ -138,9 +138,10 @@ def write_layout_pdf(layout: StatementLayout, path: Path, logo: QImage | None = 
     tmp.replace(path)
 
 
-def write_statement_pdf(statement: Statement, path: Path, *, paper: str = "A4", logo: QImage | None = None) -> None:
+def write_statement_pdf(statement: Statement, path: Path, *, paper: str = "A4", logo: QImage | None = None,
+                        note: str = "") -> None:
     """Write ``statement`` to ``path`` as a PDF on ``paper`` (``A4`` or ``Letter``)."""
-    write_layout_pdf(layout_for(statement, paper, logo), path, logo)
+    write_layout_pdf(layout_for(statement, paper, logo, note), path, logo)
 
 
 def render_page(layout: StatementLayout, index: int = 0, *, dpi: float = 110,
