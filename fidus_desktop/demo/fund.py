@@ -19,7 +19,9 @@ from ..domain.people import Client, KycStatus
 from ..domain.money_managers import MoneyManager
 from ..domain.prospects import Prospect, Stage
 from ..domain.referrals import CommissionRecord, CommissionStatus, Salesperson, salesperson_key
-from ..domain.schedules import PaymentKind
+from ..domain.redemption_requests import RedemptionRequest
+from ..domain.redemptions import redemption_quote
+from ..domain.schedules import PaymentKind, payment_schedule
 from ..portfolio.loader import book_from_records
 from ..services.payment_calendar import history_paid_entries
 from ..storage.store import FundStore
@@ -158,7 +160,7 @@ def build_demo_fund(seed: int = 7, as_of: date | None = None) -> dict[str, list]
                                preferred_payment_method="bank_transfer", commission_rate=Decimal("0.10"),
                                joined_date=_moment(today - timedelta(days=referral_rng.randint(500, 700)), referral_rng))
                    for name, code in SALESPEOPLE]
-    investments = [inv.evolve(salesperson_id=salespeople[n % 3].salesperson_id) if n % 3 != 2 else inv
+    investments = [inv.evolve(salesperson_id=salespeople[n % 3].salesperson_id) if n % 4 != 3 else inv
                    for n, inv in enumerate(investments)]
 
     # The original never recorded interest paid; a demo fund has paid everything due so far, so
@@ -169,12 +171,33 @@ def build_demo_fund(seed: int = 7, as_of: date | None = None) -> dict[str, list]
 
     return {"clients": clients, "prospects": prospects, "investments": investments,
             "mt5_accounts": mt5_links, "activity": activity, "salespeople": salespeople,
-            "commissions": commissions, "money_managers": _managers(today)}
+            "commissions": commissions, "money_managers": _managers(today),
+            "redemptions": _requests(investments, products, today)}
 
 
 SALESPEOPLE = (("Rosa Medina", "RM-2024"), ("Tomas Vidal", "TV-2024"), ("Lucia Prieto", "LP-2025"))
 #: Performance fee rates of the demo's money managers, by the name its MT5 accounts give them.
 MANAGER_FEES = {"Atlas Capital": "0.20", "Meridian Trading": "0.25", "Vega Quant": "0.30", "Orion Partners": "0.20"}
+
+
+def _requests(investments: list[Investment], products: dict, today: date) -> list[RedemptionRequest]:
+    """One client asking for the interest accrued since the last payment: a request to approve."""
+    for inv in investments:
+        product = products[inv.product]
+        if not inv.is_active or not product.monthly_rate:
+            continue
+        schedule = payment_schedule(inv, product)
+        paid = sum((p.amount for p in schedule if p.kind is PaymentKind.INTEREST and p.due < today), Decimal(0))
+        quote = redemption_quote(inv, product, today, schedule=schedule, interest_paid=paid)
+        amount = (quote.interest_available // 10) * 10
+        if quote.interest_redeemable and amount >= 50:
+            return [RedemptionRequest(
+                redemption_id=str(uuid.UUID(int=inv.start_date.toordinal() * 7919, version=4)), client_id=inv.client_id,
+                investment_id=inv.investment_id, fund_code=inv.product, fund_name=product.name, requested_amount=amount,
+                request_date=datetime.combine(today, time(9), tzinfo=UTC), requested_redemption_date=today,
+                current_value=quote.current_value, principal_amount=inv.principal, next_available_date=today,
+                reason="Family expense")]
+    return []
 
 
 def _managers(today: date) -> list[MoneyManager]:
@@ -214,5 +237,6 @@ async def load_demo_fund(store: FundStore, seed: int = 7, as_of: date | None = N
     fund = build_demo_fund(seed, as_of)
     repos = {"clients": store.clients, "prospects": store.prospects, "investments": store.investments,
              "mt5_accounts": store.mt5_accounts, "activity": store.activity, "salespeople": store.salespeople,
-             "commissions": store.commissions, "money_managers": store.money_managers}
+             "commissions": store.commissions, "money_managers": store.money_managers,
+             "redemptions": store.redemptions}
     return {name: await repos[name].add_many(fund[name]) for name in repos}

@@ -86,7 +86,7 @@ def salesperson_summaries(book: PortfolioBook, salespeople: Sequence[Salesperson
     known = {s.salesperson_id: s for s in salespeople}
     named = {k for k in book.salespeople if k}
     out = []
-    for key in [*known, *sorted(named - set(known))]:
+    for key in [*sorted(known, key=lambda k: known[k].name.casefold()), *sorted(named - set(known))]:
         person = known.get(key)
         sel = commissions_of(book, key)
         today = book.as_of.toordinal()

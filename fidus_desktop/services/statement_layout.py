@@ -179,7 +179,7 @@ def layout_statement(s: Statement, *, paper: str = "A4", logo: bool = False,
     _table(pages, "Holdings", (
         Column("Product", 0.17), Column("Investment", 0.135), Column("Start", 0.125), Column("Rate", 0.145),
         Column("Ends", 0.125), Column("At start", 0.15, "decimal"), Column("At end", 0.15, "decimal")),
-        [(h.product_name, h.investment_id, h.start_date.isoformat(), rate_text(h.monthly_rate),
+        [(h.product_name.removeprefix("FIDUS "), h.investment_id, h.start_date.isoformat(), rate_text(h.monthly_rate),
           h.contract_end.isoformat() if h.contract_end else "", money_text(h.at_start), money_text(h.at_end))
          for h in s.holdings],
         ("Total", "", "", "", "", money_text(s.holdings_start), money_text(s.holdings_end)),

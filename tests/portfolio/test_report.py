@@ -123,7 +123,11 @@ def test_json_report_has_the_money_still_to_go_out(capsys):
     assert code == 0, err
     report = json.loads(out)
     fund = build_demo_fund(7, as_of)
-    assert report["redemptions_pending"] == {"count": 0, "total": "0.00", "requests": []}
+    [asked] = fund["redemptions"]  # the demo's one request waiting for approval
+    assert report["redemptions_pending"] == {"count": 1, "total": f"{asked.requested_amount:.2f}", "requests": [{
+        "id": asked.redemption_id, "client_id": asked.client_id, "investment_id": asked.investment_id,
+        "status": "pending", "requested_amount": f"{asked.requested_amount:.2f}",
+        "requested_redemption_date": "2026-03-01"}]}
     due = report["commissions_due"]
     names = {s.salesperson_id: s.name for s in fund["salespeople"]}
     assert due["count"] == sum(p["count"] for p in due["by_salesperson"].values()) > 0

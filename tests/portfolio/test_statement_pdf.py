@@ -83,7 +83,7 @@ def test_the_summary_is_the_sum_of_the_tables(pdf):
                                          text)]
     due = [money(a) for a in re.findall(rf"\d{{4}}-\d\d-\d\d CORE inv-core-\d (?:Interest #\d+|Principal) "
                                         rf"(?:overdue|scheduled) {AMOUNT}", text)]
-    holdings = re.findall(rf"FIDUS Core Fund inv-core-\d [\d-]+ 1.50 %/month [\d-]+ {AMOUNT} {AMOUNT}", text)
+    holdings = re.findall(rf"Core Fund inv-core-\d [\d-]+ 1.50 %/month [\d-]+ {AMOUNT} {AMOUNT}", text)
     assert len(made) == 40 and len(due) == 12 and len(holdings) == 4
     assert figure("Interest paid in the period") == sum(made) == figure("Total paid") == Decimal("15000.00")
     assert figure("Principal returned in the period") == 0

@@ -125,8 +125,9 @@ class DashboardView(QScrollArea):
         self.kpis["equity"].set(money(d.equity))
         self.kpis["owed"].set(money(d.owed))
         revenue = d.equity - d.owed
-        self.kpis["revenue"].set(signed_money(revenue), "trading covers what is owed" if revenue >= 0
-                                 else "trading does not cover what is owed", negative=revenue < 0)
+        self.kpis["revenue"].set(signed_money(revenue), ("trading covers what is owed" if revenue >= 0
+                                 else "trading does not cover what is owed") + "; before commissions and fees",
+                                 negative=revenue < 0)
         never = d.unrecorded_overdue
         self.unrecorded.setVisible(never.count > 0)
         self.unrecorded_text.setText(

@@ -63,6 +63,7 @@ class RedemptionDialog(FormDialog):
         self.notes = QLineEdit(self)
         self.rules = QLabel("Enter an amount to see what the rules say.", self)
         self.rules.setWordWrap(True)
+        self.setMinimumWidth(560)
         self.fields = {"amount": self.amount, "requested_date": self.day, "investment": self.investment}
         self.form.addRow("Find", self.search)
         self.form.addRow("Investment", self.investment)
@@ -119,6 +120,7 @@ class RedemptionDialog(FormDialog):
         lines += [("\u2717 " + c.reason) for c in check.checks if c.blocks] or ["\u2713 Every rule allows it."]
         self.rules.setText("\n".join(lines))
         self.rules.setStyleSheet("" if check.allowed else "color: #B00020")
+        self.adjustSize()  # every rule's line in sight
 
     def payload(self) -> tuple[str, Decimal, date, str, str]:
         investment_id, amount, on = self._asked()

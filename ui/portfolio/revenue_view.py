@@ -4,7 +4,7 @@ money managers' fees (the figures are the core's, ``services/revenue.py``)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHeaderView, QLabel, QVBoxLayout, QWidget
 
 from fidus_desktop.services.revenue import RevenuePicture
 
@@ -64,7 +64,8 @@ class RevenueBox(QFrame):
         layout.addWidget(self.note)
         self.model = KeyedTableModel(MANAGER_COLUMNS, None, self)
         self.table = table_view(self, self.model, sort_column=None)
-        self.table.setMinimumHeight(120)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(False)
         layout.addWidget(self.table)
 
     def show_picture(self, r: RevenuePicture) -> None:
@@ -78,6 +79,9 @@ class RevenueBox(QFrame):
             "name": lambda f: f.name, "rate": lambda f: f.rate, "true_pnl": lambda f: f.true_pnl,
             "fee": lambda f: f.fee_accrued, "month_fee": lambda f: f.month_fee, "lots": lambda f: f.month_lots,
             "rebate": lambda f: f.rebate}))
+        # a handful of managers: every row shown, no scroll bar inside the scrolling dashboard
+        rows = sum(self.table.rowHeight(r) for r in range(self.model.rowCount()))
+        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height() + rows + 4)
 
     def show_failure(self, message: str) -> None:
         for label in self.values.values():
