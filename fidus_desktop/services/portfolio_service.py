@@ -28,7 +28,7 @@ from ..domain.investments import Investment
 from ..domain.people import Client
 from ..domain.redemptions import RedemptionQuote, interest_paid_of, redemption_quote
 from ..domain.schedules import PaymentKind, ScheduledPayment, payment_schedule
-from ..domain.values import ZERO, read_datetime, utc_now
+from ..domain.values import read_datetime, utc_now
 from ..errors import FidusError, StorageUnavailable
 from ..events import EventType
 from ..lanes import shared_lanes

@@ -41,7 +41,7 @@ from ..runtime.writer import WriteResult
 from ..storage.query import Eq, In, Query
 from ..storage.store import FundStore
 from ..storage.writes import Insert, Write
-from .changes import FIGURES, PAYMENTS, TIMELINE
+from .changes import TIMELINE
 from .payment_calendar import CalendarRow, PaymentState, activity_document, paid_entry, paid_log_id
 from .portfolio import PAID_TYPES, PART_TYPES
 

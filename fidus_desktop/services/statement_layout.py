@@ -153,22 +153,24 @@ class _Pages:
         self.page.items.extend(items)
 
 
-def layout_statement(s: Statement, *, paper: str = "A4", logo: bool = False,
+def layout_statement(s: Statement, *, paper: str = "A4", logo_aspect: float | None = None,
                      note: str = "") -> StatementLayout:
-    """The statement on pages of ``paper`` (``A4`` or ``Letter``); ``logo``: leave the logo's place."""
+    """The statement on pages of ``paper`` (``A4`` or ``Letter``); ``logo_aspect``: the logo's width
+    over its height, to leave it its place (``None``: no logo)."""
     width, height = PAPERS.get(paper, PAPERS["A4"])
+    logo_width = min(LOGO_MAX_WIDTH, LOGO_HEIGHT * max(0.2, logo_aspect)) if logo_aspect else 0.0
     period = f"{_long_date(s.period_start)} to {_long_date(s.period_end)}"
 
     def header(page: Page) -> float:
         x = MARGIN_X
-        if logo:
-            page.items.append(Logo(MARGIN_X, TOP, LOGO_MAX_WIDTH, LOGO_HEIGHT))
-            x += LOGO_MAX_WIDTH + 10
+        if logo_width:
+            page.items.append(Logo(MARGIN_X, TOP, logo_width, LOGO_HEIGHT))
+            x += logo_width + 10
         right = width - MARGIN_X
         page.items += [
-            Text(x, TOP + 21, s.fund_name, 15, bold=True, width=right - x - 215, color=ACCENT),
-            Text(right, TOP + 14, "Client statement", 12, bold=True, align="right", width=205),
-            Text(right, TOP + 29, period, MIN_SIZE, align="right", width=205, color=MUTED),
+            Text(x, TOP + 21, s.fund_name, 15, bold=True, width=right - x - 195, color=ACCENT),
+            Text(right, TOP + 14, "Client statement", 12, bold=True, align="right", width=190),
+            Text(right, TOP + 29, period, MIN_SIZE, align="right", width=190, color=MUTED),
             Rule(MARGIN_X, TOP + LOGO_HEIGHT + 8, right, TOP + LOGO_HEIGHT + 8, 1.0, ACCENT)]
         return TOP + LOGO_HEIGHT + 26
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 
 from fidus_desktop.domain.redemption_requests import RedemptionStatus
-from fidus_desktop.domain.values import utc_now
 from fidus_desktop.portfolio.figures import compute_dashboard
 from fidus_desktop.services.payment_calendar import PaymentState
 from fidus_desktop.services.portfolio_service import PortfolioService
@@ -19,7 +18,7 @@ from ui.widgets.format import money
 
 from .conftest import client
 from .gui_env import gui  # noqa: F401
-from .test_panel import panel, rows, show_tab  # noqa: F401
+from .test_panel import panel, show_tab  # noqa: F401
 from .test_portfolio_service import ORIGINAL_SHAPES
 
 pytestmark = pytest.mark.gui

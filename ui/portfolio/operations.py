@@ -82,9 +82,8 @@ def preview_statement(*, tasks: TaskRunner, context: AppContext, book: Portfolio
                       last: date, on_success: Done, on_failure: Failed) -> TaskHandle:
     """Build the statement and draw its pages as images (io lane); ``on_success(images)``."""
     from fidus_desktop.services.statement_export import client_records
-    from fidus_desktop.services.statement_layout import layout_statement
 
-    from .statement_pdf import read_logo, render_page
+    from .statement_pdf import layout_for, read_logo, render_page
 
     settings = context.settings
 
@@ -95,8 +94,7 @@ def preview_statement(*, tasks: TaskRunner, context: AppContext, book: Portfolio
             statement = statements.build_statement(book, client_id, first, last, settings.fund_name,
                                                    client_email=record.email, client_phone=record.phone)
             logo, _warning = read_logo(settings.statements.logo_path)
-            layout = layout_statement(statement, paper=settings.statements.paper, logo=logo is not None,
-                                      note=settings.statements.note)
+            layout = layout_for(statement, settings.statements.paper, logo, settings.statements.note)
             return [render_page(layout, n, dpi=96, logo=logo) for n in range(len(layout.pages))]
 
         return await context.lanes.io.run(draw, action="statement preview")

@@ -19,7 +19,6 @@ from fidus_desktop.events import EventType
 from fidus_desktop.collation import collation_key
 from fidus_desktop.errors import FidusError
 from fidus_desktop.portfolio.figures import listed_codes
-from fidus_desktop.services.payment_calendar import CalendarFilter
 from fidus_desktop.services.portfolio_service import PortfolioService, PortfolioUpdate
 
 from ..panels.base import Panel

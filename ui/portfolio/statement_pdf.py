@@ -110,8 +110,12 @@ def _draw_text(painter: QPainter, fm: QFontMetricsF, item: Text, k: float) -> No
     painter.drawText(QPointF(x, y), text)
 
 
+def logo_aspect(logo: QImage | None) -> float | None:
+    return logo.width() / logo.height() if logo is not None and not logo.isNull() and logo.height() else None
+
+
 def layout_for(statement: Statement, paper: str, logo: QImage | None, note: str = "") -> StatementLayout:
-    return layout_statement(statement, paper=paper, logo=logo is not None, note=note)
+    return layout_statement(statement, paper=paper, logo_aspect=logo_aspect(logo), note=note)
 
 
 def write_layout_pdf(layout: StatementLayout, path: Path, logo: QImage | None = None) -> None:
