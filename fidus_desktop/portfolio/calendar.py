@@ -154,7 +154,11 @@ def select(book: PortfolioBook, flt: CalendarFilter = CalendarFilter()) -> Calen
     if flt.client_id:
         slots = np.intersect1d(slots, book.client_slots(flt.client_id))
     if flt.salesperson_id:
-        slots = slots[np.array([book.salespeople[s] == flt.salesperson_id for s in slots], dtype=bool)]
+        from ..services.commissions import salesperson_codes
+
+        named, codes = salesperson_codes(book)
+        code = named.index(flt.salesperson_id) if flt.salesperson_id in named else -2
+        slots = slots[codes[slots] == code]
     needle = flt.text.strip()
     if needle and len(slots):
         names, ids = search_text(book)

@@ -25,7 +25,9 @@ from ..storage.store import FundStore
 from .book import INVESTMENT_FIELDS, PaidRecord, PortfolioBook
 from .ledgers import CommissionState, PartRecord
 
-PAID_FIELDS = ("investment_id", "activity_type", "due_date", "paid_on", "amount")
+PAID_FIELDS = ("investment_id", "activity_type", "due_date", "paid_on")
+#: Parts paid ahead also need their amount (read apart: a million paid records need none).
+PART_FIELDS = (*PAID_FIELDS, "amount")
 _KIND_OF_TYPE = {activity_type: kind.value for kind, activity_type in PAID_TYPES.items()}
 _KIND_OF_PART = {activity_type: kind.value for kind, activity_type in PART_TYPES.items()}
 #: Fields read from ``referral_commissions`` for the commissions' state.
@@ -85,8 +87,8 @@ def commission_states(rows: Iterable[Sequence[Any]]) -> list[CommissionState]:
     return states
 
 
-def _paid_query(keys: Sequence[str] | None = None) -> Query:
-    where: tuple = (In("activity_type", (*PAID_TYPES.values(), *PART_TYPES.values())),)
+def _paid_query(keys: Sequence[str] | None = None, types: Sequence[str] = tuple(PAID_TYPES.values())) -> Query:
+    where: tuple = (In("activity_type", tuple(types)),)
     if keys is not None:
         where += (In("log_id", tuple(keys)),)
     return Query(where=where)
@@ -102,18 +104,27 @@ async def load_book(store: FundStore, as_of: date) -> PortfolioBook:
     rows = await store.investments.project(INVESTMENT_FIELDS)
     await cpu.run(lambda: book.put_investments(rows), action="portfolio: investments")
     paid = await store.activity.project(PAID_FIELDS, _paid_query())
-    await cpu.run(lambda: (book.put_paid(paid_records(paid)), book.put_parts(part_records(paid))),
-                  action="portfolio: payments")
+    await cpu.run(lambda: book.put_paid(paid_records(paid)), action="portfolio: payments")
+    del paid
+    book.put_parts(part_records(await store.activity.project(PART_FIELDS, _paid_query(types=PART_TYPES.values()))))
     await load_referrals(store, book)
     return book
 
 
-async def load_referrals(store: FundStore, book: PortfolioBook) -> None:
-    """Salespeople's names and every commission's recorded state."""
+async def load_salespeople(store: FundStore, book: PortfolioBook) -> None:
     book.set_salespeople({key: name or "" for key, name in await store.salespeople.project(("name",))})
+
+
+async def load_referrals(store: FundStore, book: PortfolioBook) -> None:
+    """Salespeople's names and every commission's recorded state (a book not yet shown)."""
+    await load_salespeople(store, book)
     rows = await store.commissions.project(COMMISSION_FIELDS)
-    book.remove_commissions(book.commissions.keys())
-    book.put_commissions(commission_states(rows))
+
+    def take_in() -> None:  # a fund may hold many: off the loop's thread
+        book.remove_commissions(book.commissions.keys())
+        book.put_commissions(commission_states(rows))
+
+    await shared_lanes().cpu.run(take_in, action="portfolio: commissions")
 
 
 def book_from_records(products: Iterable[FundProduct], investments: Iterable[Investment],
@@ -156,7 +167,8 @@ async def refresh_investments(store: FundStore, book: PortfolioBook, ids: Iterab
 async def refresh_paid(store: FundStore, book: PortfolioBook, log_ids: Iterable[str]) -> None:
     for chunk in _chunks(log_ids):
         rows = await store.activity.project(PAID_FIELDS, _paid_query(chunk))
-        records, parts = paid_records(rows), part_records(rows)
+        records = paid_records(rows)
+        parts = part_records(await store.activity.project(PART_FIELDS, _paid_query(chunk, PART_TYPES.values())))
         book.put_paid(records)
         book.put_parts(parts)
         found = {r.log_id for r in records} | {r.log_id for r in parts}

@@ -80,32 +80,55 @@ def _total(amounts: np.ndarray) -> DueTotal:
     return DueTotal(int(len(amounts)), Decimal(int(amounts.sum())) / 10**6 if len(amounts) else ZERO)
 
 
+def salesperson_codes(book: PortfolioBook) -> tuple[list[str], np.ndarray]:
+    """The salesperson keys the book names, and per investment slot the index of its key (-1: none)."""
+    def build() -> tuple[list[str], np.ndarray]:
+        keys: dict[str, int] = {}
+        codes = np.array([keys.setdefault(k, len(keys)) if k else -1 for k in book.salespeople], dtype=np.int64)
+        return list(keys), codes
+
+    return book.cached("salesperson_codes", build)
+
+
 def salesperson_summaries(book: PortfolioBook, salespeople: Sequence[Salesperson]) -> list[SalespersonSummary]:
-    """One line per salesperson: recorded ones first, then keys only investments name (blocking:
-    the cpu lane)."""
+    """One line per salesperson: recorded ones first (by name), then keys only investments name.
+    Array operations over every commission at once (blocking: the cpu lane)."""
+    from ..portfolio.calendar import select
+
     known = {s.salesperson_id: s for s in salespeople}
-    named = {k for k in book.salespeople if k}
+    named, codes = salesperson_codes(book)
+    index = {k: i for i, k in enumerate(named)}
+    every = select(book, CalendarFilter(kind=PaymentKind.COMMISSION, states=frozenset(PaymentState)))
+    who = codes[every.slots] if len(every) else np.zeros(0, dtype=np.int64)
+    today = book.as_of.toordinal()
+    paid = every.state == 2
+    due_now = ~paid & (every.due <= today)
+    ahead = ~paid & (every.due > today)
+    # approved and not paid: only the few commissions with a record can be
+    approved = np.zeros(len(every), dtype=bool)
+    waiting = {(s.investment_id, s.number) for s in book.commissions.states() if s.status == "approved"}
+    if waiting:
+        marks = np.array([(book.ids[int(slot)], int(n)) in waiting for slot, n in zip(every.slots, every.numbers)],
+                         dtype=bool)
+        approved = marks & ~paid
+    active = book.active_slots()
     out = []
-    for key in [*sorted(known, key=lambda k: known[k].name.casefold()), *sorted(named - set(known))]:
+    for key in [*sorted(known, key=lambda k: known[k].name.casefold()), *sorted(set(named) - set(known))]:
         person = known.get(key)
-        sel = commissions_of(book, key)
-        today = book.as_of.toordinal()
-        paid = sel.state == 2
-        unpaid = ~paid
-        approved = np.array([status_of(book, sel.row(i)) is CommissionStatus.APPROVED if unpaid[i] else False
-                             for i in range(len(sel))], dtype=bool)
-        due_now = unpaid & (sel.due <= today)
-        ahead = unpaid & (sel.due > today)
-        next_day = int(sel.due[ahead].min()) if ahead.any() else None
-        slots = book.slots()
-        mine = slots[np.array([book.salespeople[s] == key for s in slots], dtype=bool)] if len(slots) else slots
+        code = index.get(key, -2)
+        mine = who == code
+        slots = active[codes[active] == code] if code >= 0 else active[:0]
+        upcoming = mine & ahead
+        next_day = int(every.due[upcoming].min()) if upcoming.any() else None
         out.append(SalespersonSummary(
             salesperson_id=key, name=person.name if person else book.salesperson_name(key),
             email=person.email if person else "", known=person is not None,
-            clients=len({book.client_ids[s] for s in mine}), investments=int(len(mine)),
-            due=_total(sel.amount[due_now]), approved=_total(sel.amount[approved]), paid=_total(sel.amount[paid]),
-            upcoming=_total(sel.amount[ahead]), next_due=date.fromordinal(next_day) if next_day else None,
-            next_amount=(Decimal(int(sel.amount[ahead & (sel.due == next_day)].sum())) / 10**6) if next_day else ZERO))
+            clients=int(len(np.unique(book.client[slots]))), investments=int(len(slots)),
+            due=_total(every.amount[mine & due_now]), approved=_total(every.amount[mine & approved]),
+            paid=_total(every.amount[mine & paid]), upcoming=_total(every.amount[upcoming]),
+            next_due=date.fromordinal(next_day) if next_day else None,
+            next_amount=(Decimal(int(every.amount[upcoming & (every.due == next_day)].sum())) / 10**6) if next_day
+            else ZERO))
     return out
 
 

@@ -36,7 +36,7 @@ from ..portfolio import calendar as calendar_view
 from ..portfolio import holdings
 from ..portfolio.book import INVESTMENT_FIELDS, PortfolioBook, Problem
 from ..portfolio.figures import compute_dashboard
-from ..portfolio.loader import (load_book, load_referrals, paid_records, part_records, refresh_clients,
+from ..portfolio.loader import (load_book, load_salespeople, paid_records, part_records, refresh_clients,
                                 refresh_commissions, refresh_investments, refresh_paid)
 from ..runtime.service import Service
 from ..storage.store import SPECS
@@ -199,8 +199,8 @@ class PortfolioService(Service):
             if merged.activity:
                 await refresh_paid(store, book, merged.activity)
             if merged.salespeople:
-                await load_referrals(store, book)
-            elif merged.commissions:
+                await load_salespeople(store, book)
+            if merged.commissions:
                 await refresh_commissions(store, book, merged.commissions)
         self.pending = self._pending_investments()
         await self._publish(book, merged)

@@ -32,6 +32,14 @@ if TYPE_CHECKING:
 MATCHES = 50
 
 
+def invested_clients(book: Any) -> list[tuple[str, str]]:
+    """``(name, client id)`` of every client with an active investment, in reading order."""
+    from fidus_desktop.collation import collation_key
+
+    ids = {book.client_ids[s] for s in book.active_slots()}
+    return sorted(((book.clients.get(c) or c, c) for c in ids), key=lambda p: collation_key(p[0]))
+
+
 class MoneyTabs(QObject):
     def __init__(self, panel: PortfolioPanel) -> None:
         super().__init__(panel)
@@ -71,18 +79,19 @@ class MoneyTabs(QObject):
         if service is None or service.book is None:
             return
         book = service.book
-        clients = sorted({(book.clients.get(book.client_ids[s]) or book.client_ids[s], book.client_ids[s])
-                          for s in book.active_slots()})
         never = service.dashboard.unrecorded_overdue if service.dashboard else None
 
         def preview(scope: ReconcileScope, show: Callable[[Any], None]) -> None:
             self.tasks.run(service.reconcile_preview(scope), on_success=show, name="reconcile preview",
                            on_failure=lambda exc: dialog.show_failure(exc))
 
-        dialog = ReconcileDialog(book.as_of, listed_codes(book), clients, preview, self.panel,
+        dialog = ReconcileDialog(book.as_of, listed_codes(book), preview, self.panel,
                                  unrecorded=f"Found: {never.count:,} overdue payment(s), {money(never.amount)}, of "
                                             "investments with no payment ever recorded." if never and never.count
                                  else "")
+
+        self.tasks.run(lambda: invested_clients(book), lane="cpu", name="reconcile clients",
+                       on_success=dialog.set_clients)
 
         def done(result: Any) -> None:
             dialog.accept()

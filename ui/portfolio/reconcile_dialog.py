@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QStringListModel, QTimer
 from PySide6.QtWidgets import QComboBox, QDateEdit, QDialogButtonBox, QLabel, QWidget
 
 from fidus_desktop.errors import ValidationError
@@ -22,7 +22,7 @@ from ..widgets.format import from_qdate, money, to_qdate
 class ReconcileDialog(FormDialog):
     """Emits ``submitted(preview)`` with what it showed."""
 
-    def __init__(self, today: date, products: Sequence[str], clients: Sequence[tuple[str, str]],
+    def __init__(self, today: date, products: Sequence[str],
                  preview: Callable[[ReconcileScope, Callable[[Any], None]], None], parent: QWidget | None = None,
                  *, unrecorded: str = "") -> None:
         super().__init__("Reconcile the past", parent)
@@ -40,16 +40,22 @@ class ReconcileDialog(FormDialog):
         self.until.setMaximumDate(to_qdate(today))
         self.until.setDate(to_qdate(today))
         self.scope = QComboBox(self)
-        self.scope.addItem("Every product and client", ("", ""))
+        self.scope.addItem("Every product", "")
         for code in products:
-            self.scope.addItem(f"Product {code}", (code, ""))
-        for name, client_id in clients:
-            self.scope.addItem(f"Client {name}", ("", client_id))
+            self.scope.addItem(code, code)
+        # thousands of clients: one model filled in one call, never measured item by item
+        self.client = QComboBox(self)
+        self.client.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.client.setMinimumContentsLength(28)
+        self._client_names = QStringListModel(["Every client"], self)
+        self.client.setModel(self._client_names)
+        self._client_ids = [""]
         self.summary = QLabel("Working out what would be recorded…", self)
         self.summary.setWordWrap(True)
         self.fields = {"until": self.until}
         self.form.addRow("Payments due before", self.until)
-        self.form.addRow("Which", self.scope)
+        self.form.addRow("Product", self.scope)
+        self.form.addRow("Client", self.client)
         self.form.addRow(self.summary)
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("Record as paid")
         self._timer = QTimer(self)
@@ -58,11 +64,22 @@ class ReconcileDialog(FormDialog):
         self._timer.timeout.connect(self.refresh)
         self.until.dateChanged.connect(self._timer.start)
         self.scope.currentIndexChanged.connect(self._timer.start)
+        self.client.currentIndexChanged.connect(self._timer.start)
         self.refresh()
 
+    def set_clients(self, clients: Sequence[tuple[str, str]]) -> None:
+        """``(name, client id)`` in reading order (worked out off the GUI thread)."""
+        self.client.blockSignals(True)
+        self._client_ids = [""] + [cid for _, cid in clients]
+        self._client_names.setStringList(["Every client"] + [name for name, _ in clients])
+        self.client.setCurrentIndex(0)
+        self.client.blockSignals(False)
+
     def current_scope(self) -> ReconcileScope:
-        product, client_id = self.scope.currentData() or ("", "")
-        return ReconcileScope(from_qdate(self.until.date()), product=product, client_id=client_id)
+        index = self.client.currentIndex()
+        client_id = self._client_ids[index] if 0 <= index < len(self._client_ids) else ""
+        return ReconcileScope(from_qdate(self.until.date()), product=self.scope.currentData() or "",
+                              client_id=client_id)
 
     def refresh(self) -> None:
         self._shown = None

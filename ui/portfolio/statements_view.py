@@ -36,6 +36,9 @@ class StatementsView(QWidget):
         bar = QHBoxLayout()
         self.client = QComboBox(self)
         self.client.setMinimumWidth(220)
+        # thousands of clients: the combo must not measure every name to size itself
+        self.client.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.client.setMinimumContentsLength(28)
         self._names = QStringListModel(self)
         self.client.setModel(self._names)
         self.first = QDateEdit(self)
