@@ -226,6 +226,17 @@ class ExportSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementSettings:
+    paper: Literal["A4", "Letter"] = setting("A4", "Paper size of the client statements: A4 or US Letter.")
+    logo_path: str = setting(
+        "", path=True, description="An image file (PNG or JPEG) printed at the top left of every statement page; empty: no logo.")
+    email_from: str = setting(
+        "", "The sender named in the e-mails written beside the statements (.eml files); empty: none.")
+    note: str = setting("", "Printed at the end of each statement instead of the standard note; empty: the "
+                               "standard note.")
+
+
+@dataclass(frozen=True, slots=True)
 class UiSettings:
     theme: Literal["light", "dark"] = setting(
         "light", "The window's colours; set in full by FIDUS, so Windows' dark mode never mixes the two.")
@@ -247,6 +258,7 @@ class Settings:
     google: GoogleSettings = field(default_factory=GoogleSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     exports: ExportSettings = field(default_factory=ExportSettings)
+    statements: StatementSettings = field(default_factory=StatementSettings)
     ui: UiSettings = field(default_factory=UiSettings)
 
     def replace(self, **changes: Any) -> Settings:

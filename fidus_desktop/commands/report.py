@@ -35,8 +35,25 @@ decimal strings to the cent):
    "overdue": {"count": 3, "total": "450.00"},
    "fund_revenue": {"CORE": {"equity": "317760.00" | null, "owed": "...", "revenue": "..." | null}},
    "pipeline": {"lead": 18, "qualified": 12, "proposal": 9, "negotiation": 8, "won": 7, "lost": 6},
+   "redemptions_pending": {"count": 1, "total": "450.00", "requests": [{"id", "client_id",
+                           "investment_id", "status": "pending" | "approved", "requested_amount",
+                           "requested_redemption_date"}]},
+   "commissions_due": {"count": 3, "total": "45.00",
+                       "by_salesperson": {"sp_<hex>": {"name": "...", "count": 3, "total": "45.00"}}},
+   "fees_due": {"total": "500.00", "performance": "500.00", "management": "0.00",
+                "high_water_mark": false, "rebates": "12.63",
+                "by_manager": {"manager_atlas": {"name": "...", "rate": "0.2" | null,
+                                                 "true_pnl": "..." | null, "fee": "..." | null}}},
+   "fund_keeps": {"equity", "principal", "interest_accrued", "commissions_due", "fees_due", "kept"},
    "skipped": [{"collection": "investments", "key": "inv-42", "field": "principal_amount",
                 "reason": "-5000000.0 is below 0"}]}
+
+"redemptions_pending": requests not yet paid out (pending or approved). "commissions_due":
+referral commissions due on or before the day and not recorded as paid. "fees_due": the money
+managers' performance fees accrued this month, as the original charges them (each account's
+TRUE P&L x the rate, no high-water mark), plus management fees (0 in the original); transfers
+out and lots traded come from the deals cached on this computer (none: they count 0).
+"fund_keeps.kept" = equity - principal - interest_accrued - commissions_due - fees_due.
 
 "skipped" lists the records left out of every figure because the app cannot trust them
 (collection, key, field, reason); [] when there are none. The text form lists them last.
@@ -69,9 +86,9 @@ def _days(text: str) -> int:
 
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "report", help="print the portfolio summary (AUM, payments due, pipeline)",
-        description="Print AUM per product, the payments due in the next days and the CRM pipeline, "
-                    "from the configured fund database. Records the app cannot trust are left out of "
+        "report", help="print the portfolio summary (AUM, payments due, pipeline, what the fund keeps)",
+        description="Print AUM per product, the payments due in the next days, the CRM pipeline, pending "
+                    "redemptions, referral commissions and manager fees due, from the configured fund database. Records the app cannot trust are left out of "
                     "every figure and listed.",
         epilog=JSON_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true", help="print the stable JSON form below, for scripts")
@@ -135,13 +152,16 @@ async def _report(args: argparse.Namespace) -> int:
     except FidusError as exc:
         print(redact(f"Report failed: {exc}"), file=sys.stderr)
         return EXIT_FAILED
+    cache = await _open_cache(context.paths.cache_db)
     try:
-        report = await build_report(store, args.as_of or utc_now().date(), args.days)
+        report = await build_report(store, args.as_of or utc_now().date(), args.days, cache=cache)
     except FidusError as exc:
         print(redact(f"Report failed: {exc}"), file=sys.stderr)
         return EXIT_FAILED
     finally:
         await store.close()
+        if cache is not None:
+            await cache.close()
     report["source"] = source
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
@@ -150,17 +170,31 @@ async def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-async def build_report(store: Any, as_of: date, days: int) -> dict[str, Any]:
+async def _open_cache(path: Any) -> Any:
+    """This computer's local cache (MT5 deals for the managers' fees), if there is one."""
+    from ..errors import FidusError
+    from ..storage.cache import LocalCache
+
+    if not path.exists():
+        return None
+    cache = LocalCache(path)
+    try:
+        await cache.open()
+    except (FidusError, OSError):
+        return None
+    return cache
+
+
+async def build_report(store: Any, as_of: date, days: int, *, cache: Any = None) -> dict[str, Any]:
     """The report as plain JSON-ready data (the contract in this module's docstring)."""
-    from datetime import timedelta
+    from datetime import UTC, datetime, time, timedelta
 
     from ..domain.prospects import Stage
     from ..domain.values import to_cents
     from ..portfolio.calendar import select
     from ..portfolio.figures import compute_dashboard
-    from ..portfolio.loader import load_book
+    from ..portfolio.loader import load_book, untrusted_rows
     from ..services.payment_calendar import CalendarFilter, PaymentState
-    from ..storage.query import Eq, Query
 
     def money(amount: Any) -> str | None:
         return None if amount is None else str(to_cents(amount))
@@ -168,10 +202,16 @@ async def build_report(store: Any, as_of: date, days: int) -> dict[str, Any]:
     book = await load_book(store, as_of)
     dash = compute_dashboard(book)
     due = select(book, CalendarFilter(first=as_of, last=as_of + timedelta(days=days),
-                                      states=frozenset({PaymentState.DUE}))).rows()
+                                      states=frozenset({PaymentState.DUE}), commissions=False)).rows()
     due.sort(key=lambda r: (r.due, r.investment_id, r.number == 0))
-    pipeline = {stage.value: await store.prospects.count(Query(where=(Eq("stage", stage.value),)))
-                for stage in Stage}
+    # Counted from query columns; a prospect the codec refuses counts nowhere and is listed.
+    pipeline = dict.fromkeys((stage.value for stage in Stage), 0)
+    stages = await store.prospects.project(("stage", "untrusted"))
+    for problem in untrusted_rows("crm_prospects", stages):
+        store.problems.record(problem)
+    for _key, stage, untrusted in stages:
+        if not untrusted and stage in pipeline:
+            pipeline[stage] += 1
     return {
         "as_of": as_of.isoformat(),
         "days": days,
@@ -191,6 +231,51 @@ async def build_report(store: Any, as_of: date, days: int) -> dict[str, Any]:
                          for s in dash.products},
         "pipeline": pipeline,
         "skipped": [problem.as_json() for problem in store.problems.all()],
+        **await money_sections(store, cache, book, dash, datetime.combine(as_of, time(23, 59, 59), tzinfo=UTC)),
+    }
+
+
+async def money_sections(store: Any, cache: Any, book: Any, dash: Any, now: Any) -> dict[str, Any]:
+    """``redemptions_pending``, ``commissions_due``, ``fees_due`` and ``fund_keeps``."""
+    from ..domain.schedules import PaymentKind
+    from ..domain.values import ZERO, to_cents
+    from ..portfolio.calendar import select
+    from ..services.payment_calendar import CalendarFilter, PaymentState
+    from ..services.revenue import revenue_picture
+
+    def money(amount: Any) -> str | None:
+        return None if amount is None else str(to_cents(amount))
+
+    requests = sorted((r for r in await store.redemptions.find() if r.status.open),
+                      key=lambda r: (r.requested_redemption_date, r.redemption_id))
+    owed = select(book, CalendarFilter(kind=PaymentKind.COMMISSION, last=book.as_of,
+                                       states=frozenset({PaymentState.DUE, PaymentState.OVERDUE}))).rows()
+    people: dict[str, list[Any]] = {}
+    for row in owed:
+        people.setdefault(row.payee_id, []).append(row)
+    revenue = await revenue_picture(store, cache, dash, now)
+    return {
+        "redemptions_pending": {
+            "count": len(requests), "total": money(sum((r.requested_amount for r in requests), ZERO)),
+            "requests": [{"id": r.redemption_id, "client_id": r.client_id, "investment_id": r.investment_id,
+                          "status": r.status.value, "requested_amount": money(r.requested_amount),
+                          "requested_redemption_date": r.requested_redemption_date.isoformat()} for r in requests]},
+        "commissions_due": {
+            "count": dash.commissions_due.count, "total": money(dash.commissions_due.amount),
+            "by_salesperson": {key: {"name": rows[0].payee, "count": len(rows),
+                                     "total": money(sum((r.amount for r in rows), ZERO))}
+                               for key, rows in sorted(people.items())}},
+        "fees_due": {
+            "total": money(revenue.fees_due), "performance": money(revenue.performance_fees),
+            "management": money(revenue.management_fees), "high_water_mark": False,
+            "rebates": money(revenue.rebates),
+            "by_manager": {f.manager_id: {"name": f.name, "rate": None if f.rate is None else str(f.rate),
+                                          "true_pnl": money(f.true_pnl), "fee": money(f.fee_accrued)}
+                           for f in revenue.managers}},
+        "fund_keeps": {"equity": money(revenue.equity), "principal": money(revenue.principal_owed),
+                       "interest_accrued": money(revenue.interest_accrued),
+                       "commissions_due": money(revenue.commissions_due), "fees_due": money(revenue.fees_due),
+                       "kept": money(revenue.kept)},
     }
 
 
@@ -218,6 +303,12 @@ def format_text(report: dict[str, Any], fund_name: str) -> str:
         lines.append(f"  {code:<10} equity {amount(r['equity']):>16}  owed {amount(r['owed']):>16}  "
                      f"revenue {amount(r['revenue']):>16}")
     lines += ["", "Pipeline: " + "  ".join(f"{stage} {n}" for stage, n in report["pipeline"].items())]
+    pending, due, fees, keeps = (report[k] for k in ("redemptions_pending", "commissions_due", "fees_due",
+                                                     "fund_keeps"))
+    lines += ["", f"Redemptions to pay out: {pending['count']}, total {amount(pending['total'])}",
+              f"Referral commissions due: {due['count']}, total {amount(due['total'])}",
+              f"Manager fees due this month (no high-water mark, as the original): {amount(fees['total'])}",
+              f"What the fund keeps after all of it: {amount(keeps['kept'])}"]
     skipped = report.get("skipped") or []
     if skipped:
         lines += ["", f"Left out of every figure above: {len(skipped)} record(s) the app cannot trust "

@@ -17,7 +17,12 @@ from ..domain.funds import DEFAULT_PRODUCTS, PaymentFrequency
 from ..domain.investments import Investment, InvestmentShape, InvestmentStatus
 from ..domain.mt5_accounts import Mt5AccountLink
 from ..domain.people import Client, KycStatus
+from ..domain.money_managers import MoneyManager
 from ..domain.prospects import Prospect, Stage
+from ..domain.referrals import CommissionRecord, CommissionStatus, Salesperson, salesperson_key
+from ..domain.redemption_requests import RedemptionRequest
+from ..domain.redemptions import redemption_quote
+from ..domain.schedules import PaymentKind, payment_schedule
 from ..portfolio.loader import book_from_records
 from ..services.payment_calendar import history_paid_entries
 from ..storage.store import FundStore
@@ -147,20 +152,94 @@ def build_demo_fund(seed: int = 7, as_of: date | None = None) -> dict[str, list]
         timestamp=inv.start_date, client_id=inv.client_id, investment_id=inv.investment_id,
         amount=inv.principal, fund_code=inv.product, actor="demo") for inv in investments]
 
+    # Referral agents and the investments they brought (their own random stream, so the rest of
+    # the fund stays as it was before they existed).
+    referral_rng = random.Random(seed + 1000)
+    salespeople = [Salesperson(salesperson_id=salesperson_key(f"{referral_rng.getrandbits(96):024x}"), name=name,
+                               email=name.lower().replace(" ", ".") + "@referrals.example.com",
+                               phone=f"+1 786 555 {referral_rng.randint(1000, 9999)}", referral_code=code,
+                               preferred_payment_method="bank_transfer", commission_rate=Decimal("0.10"),
+                               joined_date=_moment(today - timedelta(days=referral_rng.randint(500, 700)), referral_rng))
+                   for name, code in SALESPEOPLE]
+    investments = [inv.evolve(salesperson_id=salespeople[n % 3].salesperson_id) if n % 4 != 3 else inv
+                   for n, inv in enumerate(investments)]
+
     # The original never recorded interest paid; a demo fund has paid everything due so far, so
     # its calendar starts clean instead of showing every past payment as overdue.
     book = book_from_records(DEFAULT_PRODUCTS, investments, clients, mt5_links, (), today)
     activity += history_paid_entries(book, until=today, actor="demo")
+    commissions = _paid_commissions(book, salespeople, today)
 
     return {"clients": clients, "prospects": prospects, "investments": investments,
-            "mt5_accounts": mt5_links, "activity": activity}
+            "mt5_accounts": mt5_links, "activity": activity, "salespeople": salespeople,
+            "commissions": commissions, "money_managers": _managers(today),
+            "redemptions": _requests(investments, products, today)}
+
+
+SALESPEOPLE = (("Rosa Medina", "RM-2024"), ("Tomas Vidal", "TV-2024"), ("Lucia Prieto", "LP-2025"))
+#: Performance fee rates of the demo's money managers, by the name its MT5 accounts give them.
+MANAGER_FEES = {"Atlas Capital": "0.20", "Meridian Trading": "0.25", "Vega Quant": "0.30", "Orion Partners": "0.20"}
+
+
+def _requests(investments: list[Investment], products: dict, today: date) -> list[RedemptionRequest]:
+    """One client asking for the interest accrued since the last payment: a request to approve."""
+    for inv in investments:
+        product = products[inv.product]
+        if not inv.is_active or not product.monthly_rate:
+            continue
+        schedule = payment_schedule(inv, product)
+        paid = sum((p.amount for p in schedule if p.kind is PaymentKind.INTEREST and p.due < today), Decimal(0))
+        quote = redemption_quote(inv, product, today, schedule=schedule, interest_paid=paid)
+        amount = (quote.interest_available // 10) * 10
+        if quote.interest_redeemable and amount >= 50:
+            return [RedemptionRequest(
+                redemption_id=str(uuid.UUID(int=inv.start_date.toordinal() * 7919, version=4)), client_id=inv.client_id,
+                investment_id=inv.investment_id, fund_code=inv.product, fund_name=product.name, requested_amount=amount,
+                request_date=datetime.combine(today, time(9), tzinfo=UTC), requested_redemption_date=today,
+                current_value=quote.current_value, principal_amount=inv.principal, next_available_date=today,
+                reason="Family expense")]
+    return []
+
+
+def _managers(today: date) -> list[MoneyManager]:
+    return [MoneyManager(manager_id="manager_" + name.lower().replace(" ", "_"), name=name, display_name=name,
+                         execution_type="copy_trade", broker="Fidus Broker", status="active",
+                         performance_fee_rate=Decimal(rate), fee_calculation_method="monthly",
+                         start_date=datetime.combine(today - timedelta(days=400), time(0), tzinfo=UTC))
+            for name, rate in MANAGER_FEES.items()]
+
+
+def _paid_commissions(book, salespeople: list[Salesperson], today: date) -> list[CommissionRecord]:
+    """Commissions on client payments more than 45 days old are paid; the recent ones wait."""
+    from ..portfolio.calendar import select
+    from ..services.payment_calendar import CalendarFilter, PaymentState
+    from ..storage.codecs.referrals import commission_object_id
+
+    names = {s.salesperson_id: s.name for s in salespeople}
+    rows = select(book, CalendarFilter(kind=PaymentKind.COMMISSION, last=today - timedelta(days=45),
+                                       states=frozenset({PaymentState.DUE, PaymentState.OVERDUE}))).rows()
+    paid = []
+    for r in rows:
+        paid_at = datetime.combine(r.due + timedelta(days=7), time(10), tzinfo=UTC)
+        slot = book.index[r.investment_id]
+        paid.append(CommissionRecord(
+            commission_key=str(commission_object_id(r.investment_id, r.number, r.due)), salesperson_id=r.payee_id,
+            investment_id=r.investment_id, payment_number=r.number, client_payment_date=r.due,
+            commission_amount=r.amount, client_interest_amount=book.interest_of(slot), status=CommissionStatus.PAID,
+            salesperson_name=names.get(r.payee_id, ""), client_id=r.client_id, client_name=r.client_name,
+            product_type=r.product, commission_rate=Decimal("0.10"), commission_due_date=r.due,
+            approved_date=paid_at, paid_date=paid_at, payment_method="bank_transfer",
+            payment_reference=f"TRF-{r.due:%Y%m%d}-{r.number:02d}", created_at=paid_at))
+    return paid
 
 
 async def load_demo_fund(store: FundStore, seed: int = 7, as_of: date | None = None) -> dict[str, int]:
     """Write the demo fund into ``store`` (bulk) and return how many records of each kind."""
     fund = build_demo_fund(seed, as_of)
     repos = {"clients": store.clients, "prospects": store.prospects, "investments": store.investments,
-             "mt5_accounts": store.mt5_accounts, "activity": store.activity}
+             "mt5_accounts": store.mt5_accounts, "activity": store.activity, "salespeople": store.salespeople,
+             "commissions": store.commissions, "money_managers": store.money_managers,
+             "redemptions": store.redemptions}
     return {name: await repos[name].add_many(fund[name]) for name in repos}
 
 

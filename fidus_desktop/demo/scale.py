@@ -28,6 +28,7 @@ from ..domain.investments import Investment, InvestmentShape, InvestmentStatus
 from ..domain.mt5_accounts import Mt5AccountLink
 from ..domain.people import Client, KycStatus
 from ..domain.prospects import Prospect, Stage
+from ..domain.referrals import Salesperson, salesperson_key
 from ..paths import APP_AUTHOR, APP_NAME, AppPaths
 from ..portfolio.loader import book_from_records
 from ..services.payment_calendar import history_paid_entries
@@ -79,6 +80,13 @@ def build_scaled_fund(investments: int, *, seed: int = 11, as_of: date | None = 
             interest_rate=products[code].monthly_rate, payment_frequency=products[code].payment_frequency
             if products[code].payment_frequency.months else None, mt5_accounts=(accounts[code].login,),
             created_at=start, shape=InvestmentShape.CURRENT))
+    # A third of the investments came through one of a dozen referral agents.
+    people = [Salesperson(salesperson_id=salesperson_key(f"{0x5A1E5 * 2**40 + n:024x}"),
+                          name=f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[-1 - n % len(LAST_NAMES)]} (agent)",
+                          email=f"agent{n}@referrals.example.com", referral_code=f"AG{n:02d}-2025")
+              for n in range(12)]
+    invs = [inv.evolve(salesperson_id=people[n // 3 % len(people)].salesperson_id) if n % 3 == 0 else inv
+            for n, inv in enumerate(invs)]
     links = [Mt5AccountLink(account=a.login, name=a.name, broker="Fidus Broker", server=a.server,
                             fund_type=a.fund_type, manager_name=a.manager_name, account_type=a.account_type,
                             initial_allocation=a.initial_allocation * max(1, investments // 25),
@@ -88,7 +96,7 @@ def build_scaled_fund(investments: int, *, seed: int = 11, as_of: date | None = 
     book = book_from_records(DEFAULT_PRODUCTS, invs, clients, links, (), today)
     activity: list[ActivityEntry] = history_paid_entries(book, until=today, actor="demo")
     return {"clients": clients, "prospects": prospects, "investments": invs, "mt5_accounts": links,
-            "activity": activity}
+            "activity": activity, "salespeople": people}
 
 
 def template_path(investments: int) -> Path:
@@ -123,7 +131,7 @@ def _build_template(template: Path, investments: int) -> None:
         store = await FundStore.open(SqliteBackend(building))
         try:
             fund = build_scaled_fund(investments)
-            for name in ("clients", "prospects", "investments", "mt5_accounts", "activity"):
+            for name in ("clients", "prospects", "investments", "mt5_accounts", "activity", "salespeople"):
                 await getattr(store, name).add_many(fund[name])
         finally:
             await store.close()

@@ -28,6 +28,9 @@ from .values import ZERO, to_cents
 class PaymentKind(enum.StrEnum):
     INTEREST = "interest"
     PRINCIPAL = "principal"
+    #: Not a client payment: a salesperson's referral commission on one (the calendar lists
+    #: them as outgoing payments of their own kind; schedules never hold one).
+    COMMISSION = "commission"
 
 
 class ScheduledPayment(NamedTuple):

@@ -31,12 +31,13 @@ from ..domain.mt5_accounts import Mt5AccountLink
 from ..domain.schedules import interest_per_period
 from ..domain.values import ZERO
 from ..storage.problems import DocumentProblem as Problem
+from .ledgers import CommissionLedger, CommissionState, PartRecord, PartsLedger
 from .templates import ProductTemplate, product_template
 
 MICRO = 10**6
 #: Fields read from ``investments`` without decoding documents (see InvestmentCodec's spec).
 INVESTMENT_FIELDS = ("client_id", "product", "status", "start_date", "principal_amount", "interest_rate",
-                     "client_name", "shape", "untrusted")
+                     "client_name", "shape", "salesperson_id", "untrusted")
 _FIRST_YEAR, _LAST_YEAR = 1970, 2200
 KIND_CODE = {"principal": 0, "interest": 1}
 
@@ -116,6 +117,8 @@ class PortfolioBook:
         self.principals: list[Decimal] = []
         self.rates: list[Decimal | None] = []
         self.shapes: list[str] = []
+        #: ``sp_<hex>`` of the salesperson who referred each investment ("" when none).
+        self.salespeople: list[str] = []
         #: Bumped when names or ids change (sort ranks and search arrays are cached on it).
         self.names_version = 0
         self._cache: dict[str, tuple[int, object]] = {}
@@ -127,7 +130,15 @@ class PortfolioBook:
         self.principal = np.zeros(0, dtype=np.int64)
         self.interest = np.zeros(0, dtype=np.int64)
         self.paid_bits = np.zeros(0, dtype=np.int64)
+        #: Bit k set: the commission on interest payment slot k is recorded as paid.
+        self.commission_bits = np.zeros(0, dtype=np.int64)
         self.client = np.zeros(0, dtype=np.int32)
+        #: The investment was referred by a salesperson: its interest payments earn commissions.
+        self.referred = np.zeros(0, dtype=bool)
+        #: Parts of payments paid ahead of their due date (redemptions), and commissions' state.
+        self.parts = PartsLedger()
+        self.commissions = CommissionLedger()
+        self.salesperson_names: dict[str, str] = {}
         #: Payments recorded as paid, per investment: (kind code, due ordinal) -> (paid_on ordinal, log id).
         self.paid: dict[str, dict[tuple[int, int], tuple[int, str]]] = {}
         self._paid_logs: dict[str, tuple[str, int, int]] = {}
@@ -203,9 +214,10 @@ class PortfolioBook:
                 bad.append(problem)
         n = len(good)
         if n:
-            ids, clients, products, statuses, starts, principals, rates, names, shapes, _ = (list(c) for c in zip(*good))
+            ids, clients, products, statuses, starts, principals, rates, names, shapes, sellers, _ = (
+                list(c) for c in zip(*good))
         else:
-            ids = clients = products = statuses = starts = principals = rates = names = shapes = []
+            ids = clients = products = statuses = starts = principals = rates = names = shapes = sellers = []
         self.ids = [str(i) for i in ids]
         self.index = {inv_id: slot for slot, inv_id in enumerate(self.ids)}
         self.client_ids = [str(c or "") for c in clients]
@@ -214,6 +226,9 @@ class PortfolioBook:
         self.principals = principals  # type: ignore[assignment]
         self.rates = rates  # type: ignore[assignment]
         self.shapes = [str(x or "A") for x in shapes]
+        self.salespeople = [str(x or "") for x in sellers]
+        self.referred = np.array([bool(x) for x in sellers], dtype=bool)
+        self.commission_bits = np.zeros(n, dtype=np.int64)  # the commissions' states come after
         self.alive = np.ones(n, dtype=bool)
         self.active = np.array([x == InvestmentStatus.ACTIVE.value for x in self.statuses], dtype=bool)
         codes = {code: self.product_index(code) for code in dict.fromkeys(str(p) for p in products)}
@@ -295,7 +310,7 @@ class PortfolioBook:
         return held[1]  # type: ignore[return-value]
 
     def _check(self, row: Sequence[object], amount_problem: Callable[[object], str] | None = None) -> Problem | None:
-        inv_id, client_id, product, status, start, principal, rate, _name, _shape, untrusted = row
+        inv_id, client_id, product, status, start, principal, rate, _name, _shape, _salesperson, untrusted = row
         key = str(inv_id)
 
         def problem(name: str, reason: str) -> Problem:
@@ -313,16 +328,18 @@ class PortfolioBook:
         return None
 
     def _put(self, row: Sequence[object]) -> None:
-        inv_id, client_id, product, status, start, principal, rate, own_name, shape, _untrusted = row
+        inv_id, client_id, product, status, start, principal, rate, own_name, shape, salesperson, _untrusted = row
         inv_id = str(inv_id)
         slot = self.index.get(inv_id)
         if slot is None:
             slot = self._free.pop() if self._free else len(self.ids)
             if slot == len(self.ids):
-                for name in ("ids", "client_ids", "own_names", "statuses", "principals", "rates", "shapes"):
+                for name in ("ids", "client_ids", "own_names", "statuses", "principals", "rates", "shapes",
+                             "salespeople"):
                     getattr(self, name).append(None)
                 size = slot + 1
-                for name in ("alive", "active", "product", "start", "principal", "interest", "paid_bits", "client"):
+                for name in ("alive", "active", "product", "start", "principal", "interest", "paid_bits", "client",
+                             "referred", "commission_bits"):
                     setattr(self, name, _grow(getattr(self, name), size))
             self.index[inv_id] = slot
         client = str(client_id or "")
@@ -334,6 +351,8 @@ class PortfolioBook:
         self.principals[slot] = principal  # type: ignore[assignment]
         self.rates[slot] = rate  # type: ignore[assignment]
         self.shapes[slot] = str(shape or "A")
+        self.salespeople[slot] = str(salesperson or "")
+        self.referred[slot] = bool(salesperson)
         self.alive[slot] = True
         self.active[slot] = status_text == InvestmentStatus.ACTIVE.value
         self.product[slot] = self.product_index(str(product))
@@ -359,6 +378,7 @@ class PortfolioBook:
         if product is None or template is None:
             self.interest[slot] = 0
             self.paid_bits[slot] = 0
+            self.commission_bits[slot] = 0
             return
         rate = self.rates[slot] or product.monthly_rate
         amount = interest_per_period(self.principals[slot], rate, template.months)
@@ -370,6 +390,12 @@ class PortfolioBook:
             if k is not None:
                 bits |= 1 << k
         self.paid_bits[slot] = bits
+        cbits = 0
+        for number in self.commissions.paid_numbers(self.ids[slot]):
+            k = int(np.searchsorted(template.numbers, number))
+            if k < template.slots and int(template.numbers[k]) == number:
+                cbits |= 1 << (k + 1)
+        self.commission_bits[slot] = cbits
 
     # ---- payments recorded as paid --------------------------------------------------------------
 
@@ -411,6 +437,33 @@ class PortfolioBook:
                 self._schedule_slot(slot)
         self.version += 1
 
+    def put_parts(self, records: Iterable[PartRecord]) -> set[str]:
+        touched = self.parts.put(records)
+        self.version += 1
+        return touched
+
+    def remove_parts(self, log_ids: Iterable[str]) -> set[str]:
+        touched = self.parts.remove(log_ids)
+        self.version += 1
+        return touched
+
+    def put_commissions(self, states: Iterable[CommissionState]) -> set[str]:
+        touched = self.commissions.put(states)
+        self._rebit(touched)
+        return touched
+
+    def remove_commissions(self, keys: Iterable[str]) -> set[str]:
+        touched = self.commissions.remove(keys)
+        self._rebit(touched)
+        return touched
+
+    def set_salespeople(self, names: Mapping[str, str]) -> None:
+        self.salesperson_names = dict(names)
+        self.version += 1
+
+    def salesperson_name(self, key: str) -> str:
+        return self.salesperson_names.get(key) or key
+
     def paid_on(self, slot: int, kind: str, due: date) -> date | None:
         held = self.paid.get(self.ids[slot], {}).get((KIND_CODE[kind], due.toordinal()))
         return date.fromordinal(held[0]) if held else None
@@ -436,6 +489,14 @@ class PortfolioBook:
     def interest_of(self, slot: int) -> Decimal:
         """One interest payment, in cents as the domain rounds it (``150.00``)."""
         return Decimal(int(self.interest[slot])).scaleb(-2)
+
+    def client_slots(self, client_id: str) -> np.ndarray:
+        """Indices of the investments of one client (any status)."""
+        code = self._client_codes.get(client_id)
+        if code is None:
+            return np.zeros(0, dtype=np.int64)
+        n = len(self.ids)
+        return np.nonzero(self.alive[:n] & (self.client[:n] == code))[0]
 
     def active_slots(self) -> np.ndarray:
         n = len(self.ids)

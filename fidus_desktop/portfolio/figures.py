@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from ..domain.commissions import REFERRAL_COMMISSION_RATE
 from ..domain.funds import PRODUCT_CODES
 from ..domain.values import ZERO
 from ..services.portfolio import (CashFlowMonth, Dashboard, DueTotal, ProductSummary, equity_by_fund,
@@ -42,8 +43,9 @@ def _micro(value: int) -> Decimal:
 
 @dataclass(frozen=True, slots=True)
 class SlotArrays:
-    """One payment slot of one product, for the investments given: due day, amount (in the
-    unit named), unpaid mask, and (interest only) accrual start day."""
+    """One payment slot of one product, for the investments given: due day, amount still to pay
+    (in the unit named), unpaid mask, (interest only) accrual start day, and what was paid ahead
+    of the due day (``None`` when nothing was, the usual case)."""
 
     slots: np.ndarray
     number: int
@@ -52,13 +54,54 @@ class SlotArrays:
     unit: int
     unpaid: np.ndarray
     accrues: np.ndarray | None
+    part: np.ndarray | None = None
+    #: The template's slot: 0 the principal, k the k-th interest payment.
+    k: int = 0
+
+    @property
+    def full(self) -> np.ndarray:
+        """The scheduled amount, before anything was paid ahead."""
+        return self.amount if self.part is None else self.amount + self.part
+
+
+def _parts_by_slot(book: PortfolioBook) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
+    """``(product index, template slot) -> (investment slots sorted, units paid ahead)``."""
+    def build() -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
+        found: dict[tuple[int, int], dict[int, int]] = {}
+        for inv_id in book.parts.investments():
+            slot = book.index.get(inv_id)
+            template = book.template_of(slot) if slot is not None else None
+            if template is None:
+                continue
+            start = int(book.start[slot])
+            for (kind, due), units in book.parts.totals(inv_id).items():
+                k = template.slot_of("principal" if kind == 0 else "interest", due - start)
+                if k is not None:
+                    held = found.setdefault((int(book.product[slot]), k), {})
+                    held[slot] = held.get(slot, 0) + units
+        return {key: (np.array(sorted(v), dtype=np.int64), np.array([v[i] for i in sorted(v)], dtype=np.int64))
+                for key, v in found.items()}
+
+    return book.cached("parts", build, stamp=book.version)
+
+
+def _part_of(parts: dict, code_index: int, k: int, slots: np.ndarray) -> np.ndarray | None:
+    held = parts.get((code_index, k))
+    if held is None:
+        return None
+    known, units = held
+    at = np.clip(np.searchsorted(known, slots), 0, len(known) - 1)
+    hit = known[at] == slots
+    return np.where(hit, units[at], 0) if hit.any() else None
 
 
 def payment_slots(book: PortfolioBook, slots: np.ndarray) -> Iterator[SlotArrays]:
     """Every scheduled payment of ``slots`` (investment indices), one array set per product and
     payment slot: the principal (number 0, amounts in millionths) and each interest payment
-    (amounts in cents; investments whose interest rounds to zero have none, as in the domain)."""
+    (amounts in cents; investments whose interest rounds to zero have none, as in the domain).
+    Amounts are what is still to pay: a part paid ahead is taken off (``SlotArrays.part``)."""
     product = book.product[slots]
+    parts = _parts_by_slot(book) if book.parts else {}
     for code_index in np.unique(product):
         template = book.templates.get(book.codes[int(code_index)])
         if template is None:
@@ -66,17 +109,22 @@ def payment_slots(book: PortfolioBook, slots: np.ndarray) -> Iterator[SlotArrays
         mine = slots[product == code_index]
         start = book.start[mine].astype(np.int64)
         bits = book.paid_bits[mine]
-        yield SlotArrays(mine, 0, start + template.principal_offset, book.principal[mine], MICRO,
-                         (bits & 1) == 0, None)
+        principal = book.principal[mine]
+        part = _part_of(parts, int(code_index), 0, mine)
+        yield SlotArrays(mine, 0, start + template.principal_offset,
+                         principal if part is None else np.maximum(principal - part, 0), MICRO,
+                         (bits & 1) == 0, None, part, 0)
         interest = book.interest[mine]
         pays = interest > 0
         if not pays.any():
             continue
+        paying, amount = mine[pays], interest[pays]
         for k in range(template.slots):
-            keep = pays
-            yield SlotArrays(mine[keep], int(template.numbers[k]), start[keep] + int(template.due[k]),
-                             interest[keep], 100, ((bits[keep] >> (k + 1)) & 1) == 0,
-                             start[keep] + int(template.accrues[k]))
+            part = _part_of(parts, int(code_index), k + 1, paying)
+            yield SlotArrays(paying, int(template.numbers[k]), start[pays] + int(template.due[k]),
+                             amount if part is None else np.maximum(amount - part, 0), 100,
+                             ((bits[pays] >> (k + 1)) & 1) == 0, start[pays] + int(template.accrues[k]),
+                             part, k + 1)
 
 
 def accrued_cents(amount: np.ndarray, due: np.ndarray, accrues: np.ndarray, as_of: int) -> np.ndarray:
@@ -104,6 +152,14 @@ def compute_dashboard(book: PortfolioBook) -> Dashboard:
     principal_owed = np.zeros(n_codes, dtype=np.int64)
     interest_accrued = np.zeros(n_codes, dtype=np.int64)
     late, d30, d90 = [0, 0, 0], [0, 0, 0], [0, 0, 0]  # count, cents, micro
+    unrecorded, commissions = [0, 0, 0], [0, 0]
+    # Investments with no payment ever recorded: the web platform never recorded paid interest,
+    # so a fund coming from it shows every past payment as overdue until it is reconciled.
+    never_recorded = book.paid_bits == 0
+    if book.parts:
+        for inv_id in book.parts.investments():
+            if inv_id in book.index:
+                never_recorded[book.index[inv_id]] = False
     flow = np.zeros((12, 2), dtype=np.int64)  # [month][interest cents, principal micro]
 
     for s in payment_slots(book, active):
@@ -116,10 +172,20 @@ def compute_dashboard(book: PortfolioBook) -> Dashboard:
         else:
             accrues = s.accrues[unpaid]  # type: ignore[index]
             owing = accrues < today
-            interest_accrued[code] += int(accrued_cents(amount[owing], due[owing], accrues[owing], today).sum())
+            accrued = accrued_cents(s.full[unpaid][owing], due[owing], accrues[owing], today)
+            if s.part is not None:  # what was paid ahead of the due day is no longer owed
+                accrued = np.maximum(accrued - s.part[unpaid][owing], 0)
+            interest_accrued[code] += int(accrued.sum())
         is_late = due < today
         late[0] += int(is_late.sum())
         late[money] += int(amount[is_late].sum())
+        never = is_late & never_recorded[s.slots[unpaid]]
+        unrecorded[0] += int(never.sum())
+        unrecorded[money] += int(amount[never].sum())
+        if s.number and s.k:
+            owed = unpaid_commissions(book, s) & (s.due <= today)
+            commissions[0] += int(owed.sum())
+            commissions[1] += int(commission_cents(s.full[owed]).sum())
         ahead = ~is_late
         within90 = ahead & (due <= h90)
         within30 = ahead & (due <= h30)
@@ -157,7 +223,20 @@ def compute_dashboard(book: PortfolioBook) -> Dashboard:
         aum_history=aum_history(book),
         cash_flow=tuple(CashFlowMonth(f"{m // 12:04d}-{m % 12 + 1:02d}", _cents(flow[i, 0]), _micro(flow[i, 1]))
                         for i, m in enumerate(months)),
-        unscheduled=int(np.isin(product_of, [i for i, c in enumerate(codes) if c not in scheduled]).sum()))
+        unscheduled=int(np.isin(product_of, [i for i, c in enumerate(codes) if c not in scheduled]).sum()),
+        unrecorded_overdue=due_total(unrecorded), commissions_due=DueTotal(commissions[0], _cents(commissions[1])))
+
+
+def commission_cents(interest_cents: np.ndarray, rate: Decimal = REFERRAL_COMMISSION_RATE) -> np.ndarray:
+    """:func:`fidus_desktop.domain.commissions.referral_commissions`'s amount in cents for many
+    payments: ``to_cents(interest x rate)``, half-up, in exact integers."""
+    num, den = rate.as_integer_ratio()
+    return (2 * interest_cents.astype(np.int64) * num + den) // (2 * den)
+
+
+def unpaid_commissions(book: PortfolioBook, s: SlotArrays) -> np.ndarray:
+    """Per payment of an interest slot: it earns a commission that is not recorded as paid."""
+    return book.referred[s.slots] & (((book.commission_bits[s.slots] >> s.k) & 1) == 0)
 
 
 def listed_codes(book: PortfolioBook, active_products: np.ndarray | None = None) -> list[str]:

@@ -77,7 +77,7 @@ def select(book: PortfolioBook, flt: HoldingsFilter = HoldingsFilter()) -> np.nd
     if flt.product:
         slots = slots[book.product[slots] == book.product_index(flt.product)]
     if flt.client_id:
-        slots = slots[np.array([book.client_ids[s] == flt.client_id for s in slots], dtype=bool)]
+        slots = np.intersect1d(slots, book.client_slots(flt.client_id))
     needle = flt.text.strip()
     if needle and len(slots):
         names, ids = search_text(book)

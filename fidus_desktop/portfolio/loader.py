@@ -7,8 +7,9 @@ sees exactly what the rest of the app sees, at a fraction of the cost of decodin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from ..domain.activity import ActivityEntry
@@ -19,12 +20,20 @@ from ..domain.people import Client
 from ..lanes import shared_lanes
 from ..services.portfolio import PAID_TYPES
 from ..storage.problems import REASON_CHARS, DocumentProblem, shown
+from ..domain.referrals import CommissionRecord
+from ..services.portfolio import PART_TYPES
 from ..storage.query import In, Query
 from ..storage.store import FundStore
 from .book import INVESTMENT_FIELDS, PaidRecord, PortfolioBook
+from .ledgers import CommissionState, PartRecord
 
 PAID_FIELDS = ("investment_id", "activity_type", "due_date", "paid_on", "untrusted")
+#: Parts paid ahead also need their amount (read apart: a million paid records need none).
+PART_FIELDS = ("investment_id", "activity_type", "due_date", "paid_on", "amount", "untrusted")
 _KIND_OF_TYPE = {activity_type: kind.value for kind, activity_type in PAID_TYPES.items()}
+_KIND_OF_PART = {activity_type: kind.value for kind, activity_type in PART_TYPES.items()}
+#: Fields read from ``referral_commissions`` for the commissions' state.
+COMMISSION_FIELDS = ("investment_id", "payment_number", "status", "paid_date")
 #: Keys per ``In`` query when refreshing part of the book.
 _CHUNK = 500
 
@@ -38,6 +47,14 @@ async def with_book[T](book: PortfolioBook, fn: Callable[[], T], action: str = "
             return fn()
 
     return await shared_lanes().cpu.run(locked, action=action)
+
+
+def _days(due: Any, paid_on: Any) -> tuple[date, date | None] | None:
+    try:
+        return (date.fromisoformat(str(due)[:10]),
+                date.fromisoformat(str(paid_on)[:10]) if paid_on else None)
+    except ValueError:
+        return None
 
 
 def paid_records(rows: Iterable[Sequence[Any]]) -> list[PaidRecord]:
@@ -82,8 +99,38 @@ def untrusted_rows(collection: str, rows: Iterable[Sequence[Any]]) -> list[Docum
     return found
 
 
-def _paid_query(keys: Sequence[str] | None = None) -> Query:
-    where: tuple = (In("activity_type", tuple(PAID_TYPES.values())),)
+def part_records(rows: Iterable[Sequence[Any]]) -> list[PartRecord]:
+    """Parts paid ahead from ``(log_id, *PART_FIELDS)`` rows; one without a readable positive amount is skipped."""
+    records = []
+    for log_id, investment_id, activity_type, due, paid_on, amount, *untrusted in rows:
+        kind = _KIND_OF_PART.get(activity_type)
+        days = _days(due, paid_on) if kind is not None and investment_id and due and not any(untrusted) else None
+        if days is None or not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+            continue
+        if amount != amount.quantize(Decimal("0.01")) or amount >= 10**12:
+            continue
+        records.append(PartRecord(str(log_id), str(investment_id), kind, days[0], days[1] or days[0],
+                                  amount.quantize(Decimal("0.01"))))  # a double reads back as 75.0
+    return records
+
+
+def commission_states(rows: Iterable[Sequence[Any]]) -> list[CommissionState]:
+    """The commissions' state from ``(key, *COMMISSION_FIELDS)`` rows."""
+    states = []
+    for key, investment_id, number, status, paid_date in rows:
+        try:
+            n = int(number)
+        except (TypeError, ValueError):
+            continue
+        if not investment_id:
+            continue
+        paid_on = paid_date.date() if hasattr(paid_date, "date") else None
+        states.append(CommissionState(str(key), str(investment_id), n, str(status or "pending"), paid_on))
+    return states
+
+
+def _paid_query(keys: Sequence[str] | None = None, types: Sequence[str] = tuple(PAID_TYPES.values())) -> Query:
+    where: tuple = (In("activity_type", tuple(types)),)
     if keys is not None:
         where += (In("log_id", tuple(keys)),)
     return Query(where=where)
@@ -104,21 +151,52 @@ async def load_book(store: FundStore, as_of: date) -> PortfolioBook:
     await cpu.run(lambda: book.load_paid(paid_rows(paid)), action="portfolio: payments")
     for problem in untrusted_rows("activity_logs", paid):  # other readers list the other entries
         store.problems.record(problem)
+    paid = []  # a million rows at scale: gone before the next read
+    parts = await store.activity.project(PART_FIELDS, _paid_query(types=tuple(PART_TYPES.values())))
+    book.put_parts(part_records(parts))
+    for problem in untrusted_rows("activity_logs", parts):
+        store.problems.record(problem)
+    await load_referrals(store, book)
     return book
+
+
+async def load_salespeople(store: FundStore, book: PortfolioBook) -> None:
+    book.set_salespeople({key: name or "" for key, name in await store.salespeople.project(("name",))})
+
+
+async def load_referrals(store: FundStore, book: PortfolioBook) -> None:
+    """Salespeople's names and every commission's recorded state (a book not yet shown)."""
+    await load_salespeople(store, book)
+    rows = await store.commissions.project(COMMISSION_FIELDS)
+
+    def take_in() -> None:  # a fund may hold many: off the loop's thread
+        book.remove_commissions(book.commissions.keys())
+        book.put_commissions(commission_states(rows))
+
+    await shared_lanes().cpu.run(take_in, action="portfolio: commissions")
 
 
 def book_from_records(products: Iterable[FundProduct], investments: Iterable[Investment],
                       clients: Iterable[Client], accounts: Iterable[Mt5AccountLink],
-                      paid_entries: Iterable[ActivityEntry], as_of: date) -> PortfolioBook:
+                      paid_entries: Iterable[ActivityEntry], as_of: date, *,
+                      commissions: Iterable[CommissionRecord] = (),
+                      salespeople: Mapping[str, str] | None = None) -> PortfolioBook:
     """A book from records already in memory (the demo fund being built, tests, benchmarks)."""
     book = PortfolioBook(as_of)
     book.set_products(products)
     book.set_clients({c.client_id: c.name for c in clients})
     book.set_accounts(accounts)
     book.load_investments([(i.investment_id, i.client_id, i.product, str(i.status), i.start_date, i.principal,
-                            i.interest_rate, i.client_name, i.shape.value, None) for i in investments])
+                            i.interest_rate, i.client_name, i.shape.value, i.salesperson_id, None)
+                           for i in investments])
+    entries = list(paid_entries)
     book.load_paid(paid_rows((e.log_id, e.investment_id, e.activity_type, e.details.get("due_date"),
-                              e.details.get("paid_on")) for e in paid_entries))
+                              e.details.get("paid_on")) for e in entries))
+    book.put_parts(part_records((e.log_id, e.investment_id, e.activity_type, e.details.get("due_date"),
+                                 e.details.get("paid_on"), e.amount) for e in entries))
+    book.set_salespeople(salespeople or {})
+    book.put_commissions(CommissionState(c.commission_key, c.investment_id, c.payment_number, c.status.value,
+                                         c.paid_date.date() if c.paid_date else None) for c in commissions)
     return book
 
 
@@ -158,10 +236,32 @@ async def refresh_paid(store: FundStore, book: PortfolioBook, log_ids: Iterable[
                 store.problems.resolve("activity_logs", key)
         records = paid_records(rows)
         found = {r.log_id for r in records}
+        part_rows = await store.activity.project(PART_FIELDS, _paid_query(chunk, tuple(PART_TYPES.values())))
+        for problem in untrusted_rows("activity_logs", part_rows):
+            bad.setdefault(problem.key, problem)
+            store.problems.record(problem)
+        parts = part_records(part_rows)
+        found_parts = {r.log_id for r in parts}
 
-        def take_in(records: list = records, chunk: tuple = chunk, found: set = found) -> None:
+        def take_in(records: list = records, chunk: tuple = chunk, found: set = found, parts: list = parts,
+                    found_parts: set = found_parts) -> None:
             book.put_paid(records)
+            book.put_parts(parts)
             book.remove_paid([k for k in chunk if k not in found])
+            book.remove_parts([k for k in chunk if k not in found_parts])
+
+        await with_book(book, take_in)
+
+
+async def refresh_commissions(store: FundStore, book: PortfolioBook, keys: Iterable[str]) -> None:
+    for chunk in _chunks(keys):
+        rows = await store.commissions.project(COMMISSION_FIELDS, Query(where=(In("commission_key", chunk),)))
+        states = commission_states(rows)
+        found = {s.key for s in states}
+
+        def take_in(states: list = states, chunk: tuple = chunk, found: set = found) -> None:
+            book.put_commissions(states)
+            book.remove_commissions([k for k in chunk if k not in found])
 
         await with_book(book, take_in)
 

@@ -270,8 +270,11 @@ class Mt5MonitorService(Service):
             self._loop_task = None
         source, self.source, self.monitor = self.source, None, None
         if source is not None:
+            # A terminal's shutdown queues behind whatever holds the MT5 lane: behind a call hung
+            # on a dead terminal it would never run, so closing gives a busy lane only a moment.
+            busy = shared_lanes().mt5.busy_for() > 0
             try:
-                await asyncio.wait_for(source.close(), 3.0)
+                await asyncio.wait_for(source.close(), 0.5 if busy else 3.0)
             except Exception:  # a dead terminal or bridge: nothing more to release
                 log.info("closing the MT5 source did not finish cleanly", exc_info=True)
 

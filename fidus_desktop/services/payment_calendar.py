@@ -49,10 +49,22 @@ class CalendarRow(NamedTuple):
     product: str
     state: PaymentState
     paid_on: date | None
+    #: Commissions: the salesperson paid (``sp_<hex>``) and their name.
+    payee_id: str = ""
+    payee: str = ""
+    #: A part of the payment paid ahead of its due day (a redemption), not the payment itself.
+    part: bool = False
 
     @property
     def label(self) -> str:
-        return "Principal" if self.kind is PaymentKind.PRINCIPAL else f"Interest #{self.number}"
+        if self.kind is PaymentKind.COMMISSION:
+            return f"Commission #{self.number}" + (f" ({self.payee})" if self.payee else "")
+        what = "Principal" if self.kind is PaymentKind.PRINCIPAL else f"Interest #{self.number}"
+        return f"{what}, paid ahead" if self.part else what
+
+    @property
+    def is_client_payment(self) -> bool:
+        return self.kind is not PaymentKind.COMMISSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +77,10 @@ class CalendarFilter:
     #: Which states to show; default: what is still to pay (due and overdue).
     states: frozenset[PaymentState] = frozenset({PaymentState.DUE, PaymentState.OVERDUE})
     text: str = ""
+    #: Referral commissions are listed too (as outgoing payments of their own kind).
+    commissions: bool = True
+    #: Only this salesperson's commissions (``sp_<hex>``); client payments are left out.
+    salesperson_id: str = ""
 
 
 def paid_on_of(entry: ActivityEntry) -> date:
@@ -123,6 +139,9 @@ async def mark_paid(context: AppContext, rows: Sequence[CalendarRow], *, paid_on
     Each payment's record has a key derived from the payment itself, so recording it twice,
     from two windows at once or by replaying the outbox, keeps the first record.
     """
+    if any(not r.is_client_payment for r in rows):
+        raise ValidationError("Referral commissions are paid on the salesperson's screen (Commissions tab), "
+                              "with the payment method and reference.")
     if not rows:
         raise ValidationError("Select at least one payment to mark as paid.")
     if paid_on > utc_now().date():
@@ -146,7 +165,7 @@ async def mark_paid(context: AppContext, rows: Sequence[CalendarRow], *, paid_on
     writes = []
     for row in todo:
         entry = paid_entry(row, actor=actor, paid_on=paid_on, reference=reference, now=now)
-        writes.append(Insert("activity_logs", _activity_document(entry), if_exists="skip"))
+        writes.append(Insert("activity_logs", activity_document(entry), if_exists="skip"))
     total = sum((r.amount for r in todo), ZERO)
     op = Operation("payments.mark_paid", tuple(writes), Audit(
         activity_type="payments_recorded",
@@ -160,7 +179,8 @@ async def mark_paid(context: AppContext, rows: Sequence[CalendarRow], *, paid_on
     return MarkPaidResult(tuple(paid_log_id(r) for r in todo), tuple(already), result)
 
 
-def _activity_document(entry: ActivityEntry) -> dict:
+def activity_document(entry: ActivityEntry) -> dict:
+    """The ``activity_logs`` document of ``entry``, stamped as created at its timestamp."""
     from ..storage.store import CODECS
     from ..storage.codecs import ActivityCodec
 
@@ -179,6 +199,7 @@ def history_paid_entries(book: PortfolioBook, until: date, *, actor: str) -> lis
     from ..portfolio.calendar import select
 
     rows = select(book, CalendarFilter(last=until - timedelta(days=1),
-                                       states=frozenset({PaymentState.DUE, PaymentState.OVERDUE}))).rows()
+                                       states=frozenset({PaymentState.DUE, PaymentState.OVERDUE}),
+                                       commissions=False)).rows()
     return [paid_entry(r, actor=actor, paid_on=r.due, now=datetime.combine(r.due, time(12), tzinfo=UTC))
             for r in rows]

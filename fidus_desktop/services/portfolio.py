@@ -24,6 +24,8 @@ from ..domain.values import ZERO
 
 #: ``activity_logs`` types that record a payment as made (see :mod:`.payment_calendar`).
 PAID_TYPES = {PaymentKind.INTEREST: "interest_paid", PaymentKind.PRINCIPAL: "principal_paid"}
+#: ``activity_logs`` types that record a part of a payment paid ahead of its due day.
+PART_TYPES = {PaymentKind.INTEREST: "interest_part_paid", PaymentKind.PRINCIPAL: "principal_part_paid"}
 
 @dataclass(frozen=True, slots=True)
 class DueTotal:
@@ -75,6 +77,11 @@ class Dashboard:
     aum_history: tuple[tuple[date, Mapping[str, Decimal]], ...]
     cash_flow: tuple[CashFlowMonth, ...]
     unscheduled: int
+    #: Overdue payments of investments with no payment ever recorded (a fund from the web
+    #: platform, which never recorded paid interest): what "reconcile the past" is for.
+    unrecorded_overdue: DueTotal = DueTotal()
+    #: Referral commissions due on or before today and not recorded as paid.
+    commissions_due: DueTotal = DueTotal()
 
     @property
     def equity(self) -> Decimal:

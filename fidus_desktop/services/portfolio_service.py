@@ -26,23 +26,26 @@ import numpy as np
 from ..domain.funds import FundProduct
 from ..domain.investments import Investment
 from ..domain.people import Client
-from ..domain.redemptions import RedemptionQuote, redemption_quote
+from ..domain.redemptions import RedemptionQuote, interest_paid_of, redemption_quote
 from ..domain.schedules import PaymentKind, ScheduledPayment, payment_schedule
-from ..domain.values import ZERO, read_datetime, utc_now
+from ..domain.values import read_datetime, utc_now
 from ..errors import FidusError, StorageUnavailable
 from ..events import EventType
 from ..portfolio import calendar as calendar_view
 from ..portfolio import holdings
 from ..portfolio.book import INVESTMENT_FIELDS, PortfolioBook, Problem
 from ..portfolio.figures import compute_dashboard
-from ..portfolio.loader import (load_book, paid_records, refresh_clients, refresh_investments,
-                                refresh_paid, with_book)
+from ..portfolio.loader import (PAID_FIELDS, PART_FIELDS, load_book, load_salespeople, paid_records, part_records, refresh_clients,
+                                refresh_commissions, refresh_investments, refresh_paid, with_book)
 from ..runtime.service import Service
 from ..storage.store import SPECS
 from ..storage.writes import Insert, Patch
 from .changes import Changes
 from .health import ServiceName, ServiceState, ServiceStatus
+from .commissions import SalespersonSummary, commissions_of, salesperson_summaries
 from .payment_calendar import CalendarFilter
+from .reconcile import ReconcilePreview, ReconcileScope, preview_reconciliation
+from .revenue import RevenuePicture, revenue_picture
 from .portfolio import Dashboard
 
 if TYPE_CHECKING:
@@ -51,7 +54,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_WATCHED = ("investments", "activity", "clients", "products", "mt5_accounts")
+_WATCHED = ("investments", "activity", "clients", "products", "mt5_accounts", "commissions", "salespeople",
+            "redemptions")
 _ANY = "*"
 
 
@@ -196,6 +200,10 @@ class PortfolioService(Service):
                 await refresh_investments(store, book, merged.investments)
             if merged.activity:
                 await refresh_paid(store, book, merged.activity)
+            if merged.salespeople:
+                await load_salespeople(store, book)
+            if merged.commissions:
+                await refresh_commissions(store, book, merged.commissions)
         self.pending = self._pending_investments()
         await self._publish(book, merged)
 
@@ -221,16 +229,18 @@ class PortfolioService(Service):
                 slot = book.index[write.key]
                 current = (book.client_ids[slot], book.code_of(slot), book.statuses[slot],
                            read_datetime(date.fromordinal(int(book.start[slot]))), book.principals[slot],
-                           book.rates[slot], book.own_names[slot], book.shapes[slot], None)
+                           book.rates[slot], book.own_names[slot], book.shapes[slot], book.salespeople[slot], None)
                 values = [f.extract(write.set) if any(n in write.set for n in f.raw_names) else old
                           for f, old in zip(fields, current, strict=True)]
                 book.put_investments([(write.key, *values)])
         inserts = [w.doc for w in op.writes_to("activity_logs") if isinstance(w, Insert)]
         if inserts:
             activity = next(s for s in SPECS if s.name == "activity_logs")
-            names = ("investment_id", "activity_type", "due_date", "paid_on")
-            rows = [(activity.key.extract(d), *(activity.field(n).extract(d) for n in names)) for d in inserts]
-            book.put_paid(paid_records(rows))
+            def rows(names: tuple[str, ...]) -> list[tuple]:
+                return [(activity.key.extract(d), *(activity.field(n).extract(d) for n in names)) for d in inserts]
+
+            book.put_paid(paid_records(rows(PAID_FIELDS)))
+            book.put_parts(part_records(rows(PART_FIELDS)))
 
     async def _publish(self, book: PortfolioBook, changes: Changes | None) -> None:
         dashboard = await with_book(book, lambda: compute_dashboard(book), "portfolio figures")
@@ -257,9 +267,11 @@ class PortfolioService(Service):
         for p in schedule:
             is_paid = (kind_code[p.kind], p.due.toordinal()) in paid
             lines.append(ScheduleLine(p, "paid" if is_paid else "overdue" if p.due < as_of else "due"))
-        interest_paid = sum((line.payment.amount for line in lines
-                             if line.state == "paid" and line.payment.kind is PaymentKind.INTEREST), ZERO)
-        quote = redemption_quote(investment, product, as_of, interest_paid=interest_paid)
+        paid_keys = {line.payment.key for line in lines if line.state == "paid"}
+        parts = {(investment_id, kind, due): amount
+                 for (kind, due), amount in (book.parts.amounts(investment_id) if book else {}).items()}
+        quote = redemption_quote(investment, product, as_of, schedule=schedule,
+                                 interest_paid=interest_paid_of(schedule, paid_keys, parts))
         return InvestmentDetail(investment, product, tuple(lines), quote, investment_id in self.pending)
 
     async def clients_for_new_investment(self) -> list[Client]:
@@ -273,6 +285,28 @@ class PortfolioService(Service):
     async def calendar(self, flt: CalendarFilter) -> calendar_view.CalendarSelection:
         book = await self.ready()
         return await with_book(book, lambda: calendar_view.select(book, flt), "payment calendar")
+
+    async def reconcile_preview(self, scope: ReconcileScope) -> ReconcilePreview:
+        book = await self.ready()
+        return await with_book(book, lambda: preview_reconciliation(book, scope), "reconcile preview")
+
+    async def revenue(self) -> RevenuePicture:
+        """What the fund keeps after commissions and manager fees (reads managers and deals)."""
+        await self.ready()
+        store, dashboard = self._context.store, self.dashboard
+        if store is None or dashboard is None:
+            raise StorageUnavailable("The fund database is not connected.")
+        return await revenue_picture(store, self._context.cache, dashboard, utc_now())
+
+    async def salespeople(self) -> list[SalespersonSummary]:
+        book = await self.ready()
+        store = self._context.store
+        people = await store.salespeople.find() if store is not None else []
+        return await with_book(book, lambda: salesperson_summaries(book, people), "salespeople")
+
+    async def commissions(self, salesperson_id: str) -> calendar_view.CalendarSelection:
+        book = await self.ready()
+        return await with_book(book, lambda: commissions_of(book, salesperson_id), "commissions")
 
     async def holdings(self, flt: holdings.HoldingsFilter) -> np.ndarray:
         book = await self.ready()

@@ -13,14 +13,18 @@ from ..domain.mt5_accounts import Mt5AccountLink
 from ..domain.mt5_config import Mt5AccountConfig
 from ..domain.people import Client
 from ..domain.prospects import Prospect
+from ..domain.redemption_requests import RedemptionRequest
+from ..domain.referrals import CommissionRecord, Salesperson
 from .base import DocumentBackend, Repository
-from .codecs import (ActivityCodec, ClientCodec, InvestmentCodec, MoneyManagerCodec, Mt5AccountCodec,
-                     Mt5AccountConfigCodec, ProductCodec, ProspectCodec)
+from .codecs import (ActivityCodec, ClientCodec, CommissionCodec, InvestmentCodec, MoneyManagerCodec,
+                     Mt5AccountCodec, Mt5AccountConfigCodec, ProductCodec, ProspectCodec, RedemptionCodec,
+                     SalespersonCodec)
 from .problems import DocumentProblems
 from .spec import CollectionSpec
 
 CODECS = (ClientCodec(), ProspectCodec(), InvestmentCodec(), ProductCodec(), ActivityCodec(),
-          Mt5AccountCodec(), MoneyManagerCodec(), Mt5AccountConfigCodec())
+          Mt5AccountCodec(), MoneyManagerCodec(), Mt5AccountConfigCodec(), RedemptionCodec(), SalespersonCodec(),
+          CommissionCodec())
 SPECS: tuple[CollectionSpec, ...] = tuple(c.spec for c in CODECS)
 
 
@@ -42,6 +46,9 @@ class FundStore:
         self.mt5_accounts: Repository[Mt5AccountLink] = repo(Mt5AccountCodec)
         self.money_managers: Repository[MoneyManager] = repo(MoneyManagerCodec)
         self.mt5_configs: Repository[Mt5AccountConfig] = repo(Mt5AccountConfigCodec)
+        self.redemptions: Repository[RedemptionRequest] = repo(RedemptionCodec)
+        self.salespeople: Repository[Salesperson] = repo(SalespersonCodec)
+        self.commissions: Repository[CommissionRecord] = repo(CommissionCodec)
 
     @property
     def kind(self) -> str:
@@ -53,7 +60,8 @@ class FundStore:
 
     def repositories(self) -> Iterable[Repository]:
         return (self.clients, self.prospects, self.investments, self.products, self.activity,
-                self.mt5_accounts, self.money_managers, self.mt5_configs)
+                self.mt5_accounts, self.money_managers, self.mt5_configs, self.redemptions, self.salespeople,
+                self.commissions)
 
     def repository(self, collection: str) -> Repository:
         """The repository holding the original's collection ``collection`` (``users`` -> clients)."""

@@ -16,7 +16,8 @@ from fidus_desktop.runtime.writer import WritePath
 from fidus_desktop.storage.cache import LocalCache
 from fidus_desktop.storage.sqlite import SqliteBackend
 from fidus_desktop.storage.store import FundStore
-from tests.storage.mongo_fixtures import mongo_backend, mongo_database_name, mongo_server  # noqa: F401
+from tests.storage.mongo_fixtures import (mongo_backend, mongo_database_name, mongo_server, web_client,  # noqa: F401
+                                          web_db)
 
 
 @pytest.fixture
@@ -48,3 +49,15 @@ def investment(investment_id: str, product: str, principal: str, start: str = "2
     return Investment(investment_id=investment_id, client_id=client_id, product=product,
                       principal=Decimal(principal), start_date=datetime.fromisoformat(start).replace(tzinfo=UTC),
                       **more)
+
+
+@pytest.fixture
+async def mongo_context(tmp_path, mongo_backend) -> AsyncIterator[AppContext]:
+    """The runtime over a fresh MongoDB (mongoeco through real PyMongo), as ``context``."""
+    runtime = AppContext.create(AppPaths.under(tmp_path / "mongo-home"))
+    runtime.store = await FundStore.open(mongo_backend)  # the mongo_backend fixture closes it
+    runtime.cache = LocalCache(tmp_path / "mongo-cache.sqlite3")
+    await runtime.cache.open()
+    runtime.writer = WritePath(runtime, actor=lambda: "manager")
+    yield runtime
+    await runtime.cache.close()

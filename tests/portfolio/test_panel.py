@@ -114,13 +114,13 @@ def test_mark_paid_from_the_calendar_records_and_refreshes(gui, panel):
         found = gui.run(gui.store.activity.find(Query(where=(In("activity_type", ("interest_paid", "principal_paid")),))))
         return {(e.investment_id, e.details["due_date"]): e for e in found}
 
-    def paid_in_view():
-        return sum(1 for r in rows(panel.calendar.model) if r.state is PaymentState.PAID)
+    def paid_in_view():  # client payments (the calendar lists paid referral commissions too)
+        return sum(1 for r in rows(panel.calendar.model) if r.state is PaymentState.PAID and r.is_client_payment)
 
     before = paid_records()  # the demo fund's history of payments already made
     assert before
     gui.wait(lambda: paid_in_view() == len(before))  # the "paid" filter shows that history
-    chosen = [r for r in rows(panel.calendar.model) if r.state is not PaymentState.PAID][:2]
+    chosen = [r for r in rows(panel.calendar.model) if r.state is not PaymentState.PAID and r.is_client_payment][:2]
     panel.mark_paid(chosen)
     dialog = panel._dialog
     dialog.reference.setText("batch 7")
@@ -163,13 +163,18 @@ def test_product_dialog_refuses_impossible_terms_and_keeps_them(gui, panel):
 def test_statements_export_pdf_and_csv_for_every_client(gui, panel, tmp_path):
     show_tab(gui, panel, panel.statements)
     gui.wait(lambda: len(panel.statements._ids) > 1)
-    gui.wait(lambda: "Client statement" in panel.statements.preview.toPlainText())
+    gui.wait(lambda: len(panel.statements.page_labels) >= 1)  # the pages as they will print
+    assert "as they will print" in panel.statements.message.text()
     ids = panel.statements.client_ids()
     first, last = date(2025, 1, 1), utc_now().date()
-    panel.export_statements(ids, first, last, tmp_path / "statements", True, True)
-    gui.wait(lambda: "file(s) written" in panel.statements.status.text(), timeout=60)
+    panel.export_statements(ids, first, last, tmp_path / "statements", True, True, True)
+    gui.wait(lambda: "file(s) written" in panel.statements.status.text(), timeout=90)
     assert len(list((tmp_path / "statements").glob("*.pdf"))) == len(ids)
     assert len(list((tmp_path / "statements").glob("*.csv"))) == len(ids)
+    assert len(list((tmp_path / "statements").glob("*.eml"))) == len(ids)  # every demo client has an e-mail
+    assert "recorded on the client's timeline" in panel.statements.status.text()
+    sent = gui.run(gui.store.activity.find(Query(where=(Eq("activity_type", "statement_sent"),))))
+    assert sorted(e.client_id for e in sent) == sorted(ids)
 
 
 def test_calendar_filters_by_kind_and_product(gui, panel):

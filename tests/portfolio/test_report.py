@@ -114,3 +114,38 @@ async def test_json_report_against_mongodb(capsys, mongo_backend, mongo_server, 
     assert report["aum"]["total"] == "10000.00"
     assert [(p["date"], p["amount"]) for p in report["payments_due"]] == [("2025-12-30", "150.00")]
     assert report["source"].startswith("MongoDB 127.0.0.1")
+
+
+def test_json_report_has_the_money_still_to_go_out(capsys):
+    as_of = date(2026, 3, 1)
+    embedded_fund(demo_as_of=as_of)
+    code, out, err = run_report(capsys, "--json", "--as-of", as_of.isoformat())
+    assert code == 0, err
+    report = json.loads(out)
+    fund = build_demo_fund(7, as_of)
+    [asked] = fund["redemptions"]  # the demo's one request waiting for approval
+    assert report["redemptions_pending"] == {"count": 1, "total": f"{asked.requested_amount:.2f}", "requests": [{
+        "id": asked.redemption_id, "client_id": asked.client_id, "investment_id": asked.investment_id,
+        "status": "pending", "requested_amount": f"{asked.requested_amount:.2f}",
+        "requested_redemption_date": "2026-03-01"}]}
+    due = report["commissions_due"]
+    names = {s.salesperson_id: s.name for s in fund["salespeople"]}
+    assert due["count"] == sum(p["count"] for p in due["by_salesperson"].values()) > 0
+    assert Decimal(due["total"]) == sum(Decimal(p["total"]) for p in due["by_salesperson"].values())
+    assert {k: p["name"] for k, p in due["by_salesperson"].items()}.items() <= names.items()
+    fees = report["fees_due"]
+    assert fees["high_water_mark"] is False and fees["management"] == "0.00"
+    assert set(fees["by_manager"]) == {m.manager_id for m in fund["money_managers"]}
+    assert Decimal(fees["total"]) == sum(Decimal(m["fee"] or 0) for m in fees["by_manager"].values()) > 0
+    keeps = {k: Decimal(v) for k, v in report["fund_keeps"].items()}
+    assert keeps["kept"] == (keeps["equity"] - keeps["principal"] - keeps["interest_accrued"]
+                             - keeps["commissions_due"] - keeps["fees_due"])
+    assert keeps["commissions_due"] == Decimal(due["total"]) and keeps["fees_due"] == Decimal(fees["total"])
+
+
+def test_report_help_documents_the_money_fields(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["report", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for field in ("redemptions_pending", "commissions_due", "fees_due", "high_water_mark", "decimal strings"):
+        assert field in out

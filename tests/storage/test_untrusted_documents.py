@@ -53,6 +53,10 @@ HOSTILE = {
     "payment in 9999": ("activity_logs", {"log_id": "bad-log", "activity_type": "interest_paid",
                                           "timestamp": datetime(9999, 1, 1, tzinfo=UTC), "investment_id": "x",
                                           "details": {"due_date": "2026-01-01"}}, "timestamp"),
+    # Counted in the pipeline from query columns: refused there as everywhere else.
+    "prospect estimate of -1e308": ("crm_prospects", {"prospect_id": "bad-prospect", "name": "x",
+                                                      "stage": "qualified", "estimated_value": -1e308},
+                                    "estimated_value"),
 }
 
 
@@ -94,8 +98,8 @@ async def test_every_bad_document_at_once_changes_no_figure(fund_store: FundStor
     after = await build_report(fund_store, AS_OF, 30)
     assert figures(after) == figures(before)
     assert len(after["skipped"]) == len(HOSTILE)
-    assert fund_store.problems.counts() == {"activity_logs": 1, "fund_products": 1, "investments": 10,
-                                            "mt5_accounts": 2}
+    assert fund_store.problems.counts() == {"activity_logs": 1, "crm_prospects": 1, "fund_products": 1,
+                                            "investments": 10, "mt5_accounts": 2}
 
 
 async def test_reading_the_bad_record_itself_names_it(fund_store: FundStore) -> None:

@@ -39,6 +39,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("Investment id", lambda r: r.investment_id, sort="investment_id"),
 )
 STATE_COLORS = {PaymentState.OVERDUE: "#B00020", PaymentState.PAID: "#2E7D32"}
+COMMISSION_COLOR = "#6A3D9A"
+#: The kind filter's "client payments" (interest and principal, no commissions).
+CLIENT_PAYMENTS = "client"
 
 
 def selection_sort_key(selection: CalendarSelection, column: str, keys: np.ndarray) -> np.ndarray:
@@ -111,8 +114,10 @@ class CalendarView(QWidget):
         self.product = QComboBox(self)
         self.kind = QComboBox(self)
         self.kind.addItem("All payments", None)
+        self.kind.addItem("Client payments", CLIENT_PAYMENTS)
         self.kind.addItem("Interest", PaymentKind.INTEREST)
         self.kind.addItem("Principal", PaymentKind.PRINCIPAL)
+        self.kind.addItem("Referral commissions", PaymentKind.COMMISSION)
         self.states = {state: QCheckBox(state.value.capitalize(), self) for state in PaymentState}
         self.states[PaymentState.DUE].setChecked(True)
         self.states[PaymentState.OVERDUE].setChecked(True)
@@ -183,17 +188,20 @@ class CalendarView(QWidget):
                 edit.blockSignals(False)
 
     def current_filter(self) -> CalendarFilter:
+        kind = self.kind.currentData()
         return CalendarFilter(
             first=None if self.all_past.isChecked() else from_qdate(self.first.date()),
             last=from_qdate(self.last.date()), product=self.product.currentData() or "",
-            kind=PaymentKind(self.kind.currentData()) if self.kind.currentData() else None, text=self.search.text(),
-            states=frozenset(s for s, box in self.states.items() if box.isChecked()))
+            kind=PaymentKind(kind) if kind and kind != CLIENT_PAYMENTS else None, text=self.search.text(),
+            states=frozenset(s for s, box in self.states.items() if box.isChecked()),
+            commissions=kind != CLIENT_PAYMENTS)
 
     def show_selection(self, selection: CalendarSelection) -> None:
         self.selection = selection
         self.model.set_data(TableData(np.arange(len(selection), dtype=np.int64), lambda i: selection.row(int(i)),
                                       lambda column, keys: selection_sort_key(selection, column, keys),
-                                      lambda r: STATE_COLORS.get(r.state)))
+                                      lambda r: STATE_COLORS.get(r.state) or (
+                                          COMMISSION_COLOR if not r.is_client_payment else None)))
         overdue = selection.count(PaymentState.OVERDUE)
         self.summary.setText(f"{len(selection):,} payments shown; still to pay {money(selection.still_to_pay())}"
                              + (f"; {overdue:,} overdue" if overdue else ""))
@@ -205,12 +213,15 @@ class CalendarView(QWidget):
     def selected_rows(self) -> list[CalendarRow]:
         return [self.model.row(i) for i in selected_positions(self.table)]
 
+    def _unpaid_client_payments(self) -> list[CalendarRow]:
+        """Commissions are paid on the Commissions tab (with a method and reference), not here."""
+        return [r for r in self.selected_rows() if r.state is not PaymentState.PAID and r.is_client_payment]
+
     def _selection_changed(self, *_: object) -> None:
-        unpaid = [r for r in self.selected_rows() if r.state is not PaymentState.PAID]
-        self.mark_button.setEnabled(bool(unpaid))
+        self.mark_button.setEnabled(bool(self._unpaid_client_payments()))
 
     def _mark_selected(self) -> None:
-        rows = [r for r in self.selected_rows() if r.state is not PaymentState.PAID]
+        rows = self._unpaid_client_payments()
         if rows:
             self.mark_paid_requested.emit(rows)
 

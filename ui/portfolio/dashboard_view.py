@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHeaderView, QLabel, QScrollArea,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
+                               QPushButton, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from fidus_desktop.services.portfolio import Dashboard, DueTotal
 
 from .charts import AumHistoryChart, CashFlowChart, RevenueChart
+from .revenue_view import RevenueBox
 from ..widgets.format import money, signed_money
 
 PRODUCT_COLUMNS = ("Product", "Reading", "Investments", "Clients", "AUM", "Principal owed",
@@ -48,6 +49,9 @@ def _due(total: DueTotal) -> tuple[str, str]:
 
 
 class DashboardView(QScrollArea):
+    #: The manager asked to reconcile the past (payments never recorded as paid).
+    reconcile_requested = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
@@ -57,6 +61,22 @@ class DashboardView(QScrollArea):
         self.as_of = QLabel("", body)
         self.as_of.setObjectName("panelSubheading")
         layout.addWidget(self.as_of)
+        #: What the manager's last action on this tab did (a reconciliation).
+        self.notice = QLabel("", body)
+        self.notice.setWordWrap(True)
+        layout.addWidget(self.notice)
+        self.unrecorded = QFrame(body)
+        self.unrecorded.setObjectName("warningBanner")
+        banner = QHBoxLayout(self.unrecorded)
+        self.unrecorded_text = QLabel("", self.unrecorded)
+        self.unrecorded_text.setObjectName("warningText")
+        self.unrecorded_text.setWordWrap(True)
+        self.reconcile_button = QPushButton("Reconcile the past…", self.unrecorded)
+        self.reconcile_button.clicked.connect(self.reconcile_requested)
+        banner.addWidget(self.unrecorded_text, 1)
+        banner.addWidget(self.reconcile_button)
+        self.unrecorded.hide()
+        layout.addWidget(self.unrecorded)
 
         grid = QGridLayout()
         self.kpis = {key: Kpi(title, body) for key, title in (
@@ -81,6 +101,8 @@ class DashboardView(QScrollArea):
         self.warning.setWordWrap(True)
         self.warning.hide()
         layout.addWidget(self.warning)
+        self.revenue = RevenueBox(body)
+        layout.addWidget(self.revenue)
 
         charts = QGridLayout()
         self.aum_chart = AumHistoryChart(body)
@@ -103,8 +125,15 @@ class DashboardView(QScrollArea):
         self.kpis["equity"].set(money(d.equity))
         self.kpis["owed"].set(money(d.owed))
         revenue = d.equity - d.owed
-        self.kpis["revenue"].set(signed_money(revenue), "trading covers what is owed" if revenue >= 0
-                                 else "trading does not cover what is owed", negative=revenue < 0)
+        self.kpis["revenue"].set(signed_money(revenue), ("trading covers what is owed" if revenue >= 0
+                                 else "trading does not cover what is owed") + "; before commissions and fees",
+                                 negative=revenue < 0)
+        never = d.unrecorded_overdue
+        self.unrecorded.setVisible(never.count > 0)
+        self.unrecorded_text.setText(
+            f"{never.count:,} overdue payment(s), {money(never.amount)}, belong to investments with no payment "
+            "ever recorded as paid: the web platform never recorded them. If they were paid, reconcile the past "
+            "to record them, so the overdue figure is true.")
         self._fill_products(d)
         self.warning.setVisible(d.unscheduled > 0)
         self.warning.setText(f"{d.unscheduled} active investment(s) name a product that does not exist: they "

@@ -56,6 +56,7 @@ class InvestmentsView(QWidget):
     new_requested = Signal()
     edit_requested = Signal(object)  # investment id
     status_requested = Signal(object)  # investment id
+    redemption_requested = Signal(object)  # investment id
     #: The filter changed (after the typing pause): the panel selects the matching investments.
     filter_changed = Signal(object)
     #: An investment was selected: the panel fetches its detail.
@@ -79,7 +80,8 @@ class InvestmentsView(QWidget):
         self.new_button = QPushButton("New investment…", self)
         self.edit_button = QPushButton("Edit…", self)
         self.status_button = QPushButton("Change status…", self)
-        for button in (self.new_button, self.edit_button, self.status_button):
+        self.redeem_button = QPushButton("Request redemption…", self)
+        for button in (self.new_button, self.edit_button, self.status_button, self.redeem_button):
             bar.addWidget(button)
         layout.addLayout(bar)
 
@@ -114,6 +116,7 @@ class InvestmentsView(QWidget):
         self.new_button.clicked.connect(self.new_requested)
         self.edit_button.clicked.connect(lambda: self._emit_selected(self.edit_requested))
         self.status_button.clicked.connect(lambda: self._emit_selected(self.status_requested))
+        self.redeem_button.clicked.connect(lambda: self._emit_selected(self.redemption_requested))
         self.table.doubleClicked.connect(lambda _: self._emit_selected(self.edit_requested))
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.sorted.connect(self._reselect)
@@ -173,6 +176,7 @@ class InvestmentsView(QWidget):
         has = self.selected_id() is not None
         self.edit_button.setEnabled(has)
         self.status_button.setEnabled(has)
+        self.redeem_button.setEnabled(has)
 
     def _selection_changed(self, *_: object) -> None:
         self._select_buttons()

@@ -79,21 +79,57 @@ def export_calendar_csv(*, tasks: TaskRunner, parent: QWidget, context: AppConte
                       choose_other=other)
 
 
-def export_statements(*, tasks: TaskRunner, parent: QWidget, context: AppContext, book: PortfolioBook,
-                      client_ids: Sequence[str], first: date, last: date, fund_name: str, folder: Path, pdf: bool,
-                      csv: bool, on_success: Done) -> TaskHandle:
-    from .statement_pdf import write_statement_pdf
+def statement_pdf_writer(context: AppContext) -> tuple[Callable[[Any, Path], None], str]:
+    """The PDF writer the settings ask for (paper, logo) and a warning about the logo, if any.
+    Blocking (it reads the logo): call it in the io lane."""
+    from .statement_pdf import read_logo, write_statement_pdf
 
-    fmt = csv_format(context.settings.exports)
+    settings = context.settings.statements
+    logo, warning = read_logo(settings.logo_path)
+    return (lambda statement, path: write_statement_pdf(statement, path, paper=settings.paper, logo=logo,
+                                                        note=settings.note)), warning
 
-    def export(target: Path, progress: Callable[[float, str], None]) -> list[Path]:
-        with book.lock:  # the service's updates wait for the batch (the file writes are short)
-            return statements.export_statements(
-                book, client_ids, first, last, fund_name, target, pdf_writer=write_statement_pdf if pdf else None,
-                with_csv=csv, csv_format=fmt, progress=progress)
 
-    def other(current: Path, then: Callable[[Path], None]) -> None:
-        file_dialogs.choose_folder(parent, "Another folder for the statements", then)
+def preview_statement(*, tasks: TaskRunner, context: AppContext, book: PortfolioBook, client_id: str, first: date,
+                      last: date, on_success: Done, on_failure: Failed) -> TaskHandle:
+    """Build the statement and draw its pages as images (io lane); ``on_success(images)``."""
+    from fidus_desktop.services.statement_export import client_records
 
-    return run_export(tasks, parent, export, folder, name="export statements", on_success=on_success,
-                      choose_other=other, progress_label="Writing statements…")
+    from .statement_pdf import layout_for, read_logo, render_page
+
+    settings = context.settings
+
+    async def work() -> list:
+        [record] = await client_records(context, book, [client_id])
+
+        def draw() -> list:
+            with book.lock:  # the service's updates (cpu lane) wait for this one statement
+                statement = statements.build_statement(book, client_id, first, last, settings.fund_name,
+                                                       client_email=record.email, client_phone=record.phone)
+            logo, _warning = read_logo(settings.statements.logo_path)
+            layout = layout_for(statement, settings.statements.paper, logo, settings.statements.note)
+            return [render_page(layout, n, dpi=96, logo=logo) for n in range(len(layout.pages))]
+
+        return await context.lanes.io.run(draw, action="statement preview")
+
+    return tasks.run(work(), on_success=on_success, on_failure=on_failure, name="statement preview")
+
+
+def export_statements(*, tasks: TaskRunner, context: AppContext, book: PortfolioBook, client_ids: Sequence[str],
+                      first: date, last: date, folder: Path, pdf: bool, csv: bool, email: bool, initiator: object,
+                      on_success: Done) -> TaskHandle:
+    """Every chosen client's statement (progress and Cancel in the window), recorded on their timelines."""
+    from fidus_desktop.services.statement_export import ExportOptions
+    from fidus_desktop.services.statement_export import export_statements as export
+
+    settings = context.settings
+    options = ExportOptions(settings.fund_name, pdf=pdf, csv=csv, email=email, email_from=settings.statements.email_from,
+                            csv_format=csv_format(settings.exports))
+
+    async def work(progress: Callable[[float, str], None]) -> Any:
+        writer, _warning = await context.lanes.io.run(lambda: statement_pdf_writer(context), action="statement logo")
+        return await export(context, book, client_ids, first, last, folder, options, pdf_writer=writer,
+                            progress=progress)
+
+    return tasks.run(work, on_success=on_success, progress_label="Writing statements…", name="export statements",
+                     initiator=initiator)

@@ -1,4 +1,4 @@
-"""The Portfolio panel: five tabs over the core's portfolio service.
+"""The Portfolio panel: seven tabs over the core's portfolio service.
 
 The service holds the book and its figures and keeps them current from every change; this panel
 only asks it for what the visible tab shows (the dashboard, a calendar selection, the
@@ -20,15 +20,17 @@ from fidus_desktop.collation import collation_key
 from fidus_desktop.errors import FidusError
 from fidus_desktop.portfolio.figures import listed_codes
 from fidus_desktop.services.portfolio_service import PortfolioService, PortfolioUpdate
-from fidus_desktop.services.statements import build_statement
 
 from ..panels.base import Panel
 from . import operations
 from .calendar_view import CalendarView, MarkPaidDialog
+from .commissions_view import CommissionsView
 from .dashboard_view import DashboardView
 from .investment_dialog import InvestmentDialog, StatusDialog
 from .investments_view import InvestmentsView
+from .money_tabs import MoneyTabs
 from .products_view import ProductDialog, ProductsView
+from .redemptions_view import RedemptionsView
 from .statements_view import StatementsView
 
 
@@ -53,10 +55,13 @@ class PortfolioPanel(Panel):
         self.dashboard = DashboardView(self)
         self.investments = InvestmentsView(tasks, self)
         self.calendar = CalendarView(tasks, self)
+        self.redemptions = RedemptionsView(tasks, self)
+        self.commissions = CommissionsView(tasks, self)
         self.products = ProductsView(self)
         self.statements = StatementsView(context.settings.fund_name, self)
         for widget, title in ((self.dashboard, "Dashboard"), (self.investments, "Investments"),
-                              (self.calendar, "Payment calendar"), (self.products, "Products"),
+                              (self.calendar, "Payment calendar"), (self.redemptions, "Redemptions"),
+                              (self.commissions, "Commissions"), (self.products, "Products"),
                               (self.statements, "Statements")):
             self.tabs.addTab(widget, title)
         layout.addWidget(self.tabs, 1)
@@ -73,6 +78,7 @@ class PortfolioPanel(Panel):
         self.products.edit_requested.connect(self.edit_product)
         self.statements.export_requested.connect(self.export_statements)
         self.statements.preview_requested.connect(self.preview_statement)
+        self.money = MoneyTabs(self)
         if bridge is not None:
             bridge.on(EventType.PORTFOLIO_UPDATED, self._on_update)
 
@@ -112,6 +118,11 @@ class PortfolioPanel(Panel):
         book = service.book
         if widget is self.dashboard and service.dashboard is not None:
             self.dashboard.show_dashboard(service.dashboard)
+            self.money.load_revenue()
+        elif widget is self.redemptions:
+            self.money.load_redemptions()
+        elif widget is self.commissions:
+            self.money.load_people()
         elif widget is self.investments:
             self.investments.prepare(book)
             self._latest("investments", service.holdings(self.investments.current_filter()),
@@ -247,7 +258,7 @@ class PortfolioPanel(Panel):
     def preview_statement(self, client_id: str, first: date, last: date) -> None:
         if self.service is None or self.service.book is None:
             return
-        book, fund = self.service.book, self.context.settings.fund_name
+
         def failed(exc: BaseException) -> None:
             if isinstance(exc, FidusError):  # a rule's refusal: said where the preview goes
                 self.statements.show_preview(client_id, None, exc.message)
@@ -255,21 +266,20 @@ class PortfolioPanel(Panel):
                 self.statements.show_preview(client_id, None, "The preview could not be made.")
                 self.tasks.report(exc, "statement preview")
 
-        def build() -> Any:
-            with book.lock:
-                return build_statement(book, client_id, first, last, fund)
-
-        self.tasks.run(build, lane="cpu",
-                       name="statement preview", on_success=lambda s: self.statements.show_preview(client_id, s),
-                       on_failure=failed)
+        operations.preview_statement(tasks=self.tasks, context=self.context, book=self.service.book,
+                                     client_id=client_id, first=first, last=last,
+                                     on_success=lambda images: self.statements.show_preview(client_id, images),
+                                     on_failure=failed)
 
     def export_statements(self, client_ids: list, first: date, last: date, folder: Path, pdf: bool,
-                          csv: bool) -> None:
+                          csv: bool, email: bool = False) -> None:
         if self.service is None or self.service.book is None:
             return
-        operations.export_statements(tasks=self.tasks, parent=self, context=self.context, book=self.service.book,
-                                     client_ids=client_ids, first=first, last=last, fund_name=self.context.settings.fund_name, folder=folder,
-                                     pdf=pdf, csv=csv, on_success=self.statements.exported)
+        operations.export_statements(tasks=self.tasks, context=self.context, book=self.service.book,
+                                     client_ids=client_ids, first=first, last=last, folder=folder, pdf=pdf, csv=csv,
+                                     email=email, initiator=self, on_success=self.statements.exported)
 
     def actions(self) -> list[tuple[str, object]]:
-        return [("Portfolio: new investment", self.new_investment)]
+        return [("Portfolio: new investment", self.new_investment),
+                ("Portfolio: reconcile the past", self.money.reconcile),
+                ("Portfolio: new redemption request", lambda: self.money.new_redemption())]

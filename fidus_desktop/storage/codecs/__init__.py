@@ -8,6 +8,8 @@ from .mt5_accounts import Mt5AccountCodec
 from .mt5_config import Mt5AccountConfigCodec
 from .products import ProductCodec
 from .prospects import ProspectCodec
+from .redemptions import RedemptionCodec
+from .referrals import CommissionCodec, SalespersonCodec
 
-__all__ = ["ActivityCodec", "ClientCodec", "InvestmentCodec", "MoneyManagerCodec", "Mt5AccountCodec",
-           "Mt5AccountConfigCodec", "ProductCodec", "ProspectCodec"]
+__all__ = ["ActivityCodec", "ClientCodec", "CommissionCodec", "InvestmentCodec", "MoneyManagerCodec", "Mt5AccountCodec",
+           "Mt5AccountConfigCodec", "ProductCodec", "ProspectCodec", "RedemptionCodec", "SalespersonCodec"]

@@ -8,7 +8,17 @@ from typing import Any
 from ...domain.activity import ActivityEntry
 from ..problems import UntrustedValue
 from ..spec import CollectionSpec
-from .fields import Doc, as_double, identifier, indexed, moment, money, refusal, text, whole_document
+from .fields import (
+    Doc,
+    as_double,
+    identifier,
+    indexed,
+    moment,
+    money,
+    refusal,
+    text,
+    whole_document,
+)
 
 
 def _detail(doc: Doc, name: str) -> str | None:
@@ -30,6 +40,8 @@ class ActivityCodec:
             # Which payment a paid record is for, and when it was paid (see payment_calendar).
             indexed("due_date", "text", "details.due_date", reader=lambda d: _detail(d, "due_date")),
             indexed("paid_on", "text", "details.paid_on", reader=lambda d: _detail(d, "paid_on")),
+            # What a part paid ahead of its due date amounts to (see services/redemptions.py).
+            indexed("amount", "decimal"),
             # A payment record the codec refuses is no payment for the figures either.
             whole_document("untrusted", lambda d: refusal(ActivityCodec().decode, d)),
         ),

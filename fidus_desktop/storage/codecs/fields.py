@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from functools import lru_cache
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from bson import Decimal128, ObjectId
 
 from ...domain.funds import normalize_fund_code
-from ...domain.values import TRUSTED_FROM, TRUSTED_UNTIL, ZERO, read_datetime, read_decimal
+from ...domain.values import (
+    TRUSTED_FROM,
+    TRUSTED_UNTIL,
+    ZERO,
+    read_datetime,
+    read_decimal,
+)
 from ..problems import UntrustedValue, shown
 from ..spec import FieldKind, IndexedField
 
@@ -90,6 +96,12 @@ def moment(doc: Doc, *names: str) -> datetime | None:
         raise UntrustedValue(name, f"{when:%Y-%m-%d} is outside the years {TRUSTED_FROM.year}-"
                                    f"{TRUSTED_UNTIL.year - 1}")
     return when
+
+
+def day(doc: Doc, *names: str) -> date | None:
+    """The calendar day of :func:`moment` (the same checks), ``None`` when absent."""
+    found = moment(doc, *names)
+    return found.date() if found else None
 
 
 def identifier(doc: Doc, *names: str) -> str:

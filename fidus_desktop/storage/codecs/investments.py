@@ -7,15 +7,37 @@ from typing import Any
 
 from ...domain.funds import PaymentFrequency, normalize_fund_code
 from ...domain.investments import Investment, InvestmentShape, InvestmentStatus
+from ...domain.referrals import salesperson_key
 from ...domain.values import ZERO, read_account_number
 from ..problems import UntrustedValue, shown
 from ..spec import CollectionSpec
-from .fields import (DatetimeStamps, Doc, as_decimal128, as_double, first, fund_code, fund_code_forms, identifier,
-                     indexed, moment, money, refusal, text, whole_document)
+from .fields import (
+    DatetimeStamps,
+    Doc,
+    as_decimal128,
+    as_double,
+    first,
+    fund_code,
+    fund_code_forms,
+    identifier,
+    indexed,
+    moment,
+    money,
+    refusal,
+    text,
+    whole_document,
+)
+from .referrals import salesperson_forms
 
 _PRODUCT_NAMES = ("fund_type", "fund_code", "product")
 _PRINCIPAL_NAMES = ("principal_amount", "amount", "initial_amount")
 _START_NAMES = ("start_date", "investment_date", "deposit_date", "created_at")
+_SALESPERSON_NAMES = ("salesperson_id", "referral_salesperson_id", "referred_by")
+
+
+def _salesperson(doc: Doc) -> str:
+    """``sp_<hex>`` whether the document holds that string or the referral seed's ObjectId."""
+    return salesperson_key(first(doc, *_SALESPERSON_NAMES))
 
 
 def _product(doc: Doc) -> str:
@@ -82,6 +104,8 @@ class InvestmentCodec(DatetimeStamps):
             indexed("interest_rate", "decimal", reader=_monthly_rate),
             indexed("client_name", "text"),
             indexed("shape", "text", reader=lambda d: _shape(d).value),
+            indexed("salesperson_id", "text", *_SALESPERSON_NAMES, reader=lambda d: _salesperson(d) or None,
+                    raw_values=salesperson_forms),
             # Why the codec refuses the document ("" when it reads it): the figures read the book
             # from query columns, and must leave out exactly what every other reader leaves out.
             whole_document("untrusted", lambda d: refusal(InvestmentCodec().decode, d)),
@@ -114,7 +138,7 @@ class InvestmentCodec(DatetimeStamps):
             payment_frequency=PaymentFrequency.read(doc.get("payment_frequency")),
             client_name=text(doc, "client_name"),
             mt5_accounts=accounts,
-            salesperson_id=text(doc, "salesperson_id", "referral_salesperson_id", "referred_by"),
+            salesperson_id=_salesperson(doc),
             created_at=moment(doc, "created_at"),
             updated_at=moment(doc, "updated_at"),
             shape=_shape(doc),

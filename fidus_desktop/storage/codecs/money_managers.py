@@ -8,7 +8,17 @@ from typing import Any
 from ...domain.money_managers import MoneyManager
 from ...domain.values import read_account_number, read_decimal
 from ..spec import CollectionSpec
-from .fields import DatetimeStamps, Doc, as_double, first, flag, indexed, moment, money, text
+from .fields import (
+    DatetimeStamps,
+    Doc,
+    as_double,
+    first,
+    flag,
+    indexed,
+    moment,
+    money,
+    text,
+)
 
 
 def _status(doc: Doc) -> str:

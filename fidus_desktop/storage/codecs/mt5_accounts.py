@@ -10,7 +10,18 @@ from ...domain.mt5_accounts import Mt5AccountLink
 from ...domain.values import ZERO, iso_utc, read_account_number
 from ..problems import UntrustedValue
 from ..spec import CollectionSpec
-from .fields import Doc, as_double, first, first_named, fund_code, fund_code_forms, indexed, moment, money, text
+from .fields import (
+    Doc,
+    as_double,
+    first,
+    first_named,
+    fund_code,
+    fund_code_forms,
+    indexed,
+    moment,
+    money,
+    text,
+)
 
 _ACCOUNT_NAMES = ("account", "account_number", "mt5_login", "login")
 

@@ -16,7 +16,17 @@ from ...domain.mt5_config import Mt5AccountConfig
 from ...domain.values import iso_utc, read_account_number
 from ...logs import register_secret
 from ..spec import CollectionSpec
-from .fields import Doc, as_double, first, flag, fund_code_forms, indexed, moment, money, text
+from .fields import (
+    Doc,
+    as_double,
+    first,
+    flag,
+    fund_code_forms,
+    indexed,
+    moment,
+    money,
+    text,
+)
 
 _ACCOUNT_NAMES = ("account", "account_number", "login")
 #: The actor our writes are stamped with (the original's ``created_by`` / ``last_modified_by``).

@@ -9,7 +9,17 @@ from ...domain.funds import FundProduct, PaymentFrequency, ScheduleReading
 from ...domain.values import ZERO
 from ..problems import UntrustedValue, shown
 from ..spec import CollectionSpec
-from .fields import DatetimeStamps, Doc, as_decimal128, flag, fund_code, indexed, money, text, whole
+from .fields import (
+    DatetimeStamps,
+    Doc,
+    as_decimal128,
+    flag,
+    fund_code,
+    indexed,
+    money,
+    text,
+    whole,
+)
 
 #: Ten years of days, a hundred years of days: beyond them a schedule would only be a typo (and
 #: a billion regular payments would be a billion rows in memory).

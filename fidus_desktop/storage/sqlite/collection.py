@@ -76,7 +76,7 @@ class SqliteCollection:
         columns = ", ".join(["key", *(self._layout.column(name) for name in fields)])
         sql = f"SELECT {columns} FROM {self._layout.table} {where} {order_clause(self._layout, query)} {page}"
         rows = await self._db.fetch(sql, [*params, *page_params])
-        if not any(kind in ("datetime", "decimal", "bool") for kind in kinds):
+        if not rows or not any(kind in ("datetime", "decimal", "bool") for kind in kinds):
             return rows
         convert = tuple((i + 1, kind) for i, kind in enumerate(kinds) if kind in ("datetime", "decimal", "bool"))
 
