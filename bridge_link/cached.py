@@ -98,16 +98,22 @@ class CachedSource:
         except Exception:  # a full disk must not turn a good live answer into an error
             log.exception("could not cache %s %s", kind, key)
 
-    async def _stale(self, kind: str, key: str, model: type[S], failure: BridgeError) -> S:
+    async def _held(self, kind: str, key: str, model: type[S]) -> S | None:
         held = await self.cache.get_snapshot(kind, key)
         if held is None:
-            raise failure
+            return None
         try:
             return model.model_validate({**held.payload, "fetched_at": held.fetched_at, "stale": True,
                                          "source": CACHE_SOURCE})
         except ValidationError:
             log.warning("cached %s %s no longer readable; ignored", kind, key)
-            raise failure from None
+            return None
+
+    async def _stale(self, kind: str, key: str, model: type[S], failure: BridgeError) -> S:
+        held = await self._held(kind, key, model)
+        if held is None:
+            raise failure
+        return held
 
     async def _read(self, kind: str, key: str, model: type[S], fetch: Callable[[], Awaitable[S]]) -> S:
         try:
@@ -149,6 +155,16 @@ class CachedSource:
 
     async def open_orders(self, login: int) -> OrdersSnapshot:
         return await self._read(KIND_ORDERS, str(login), OrdersSnapshot, lambda: self.inner.open_orders(login))
+
+    # --- the cache alone (a poll abandoned past its deadline shows these) ---------------------------------
+    async def cached_account(self, login: int) -> AccountSnapshot | None:
+        return await self._held(KIND_ACCOUNT, str(login), AccountSnapshot)
+
+    async def cached_positions(self, login: int) -> PositionsSnapshot | None:
+        return await self._held(KIND_POSITIONS, str(login), PositionsSnapshot)
+
+    async def cached_orders(self, login: int) -> OrdersSnapshot | None:
+        return await self._held(KIND_ORDERS, str(login), OrdersSnapshot)
 
     # --- deals --------------------------------------------------------------------------------------------
     async def _store_deals(self, login: int, deals: tuple[Deal, ...]) -> None:

@@ -34,6 +34,12 @@ SECRET_GOOGLE_TOKEN = "google-oauth-token"
 SECRET_GOOGLE_CLIENT = "google-oauth-client"
 
 
+def _described(default: Any, description: str) -> Any:
+    """A settings field with the one-line description the settings editor shows (immutable
+    defaults only: tuples of frozen rules are fine)."""
+    return field(default=default, metadata={"description": description})
+
+
 @dataclass(frozen=True, slots=True)
 class StorageSettings:
     backend: Literal["sqlite", "mongodb"] = "sqlite"
@@ -55,6 +61,12 @@ class BridgeEndpoint:
 
 
 @dataclass(frozen=True, slots=True)
+class Mt5AccountInterval:
+    login: int = _described(0, "The MT5 login.")
+    seconds: float = _described(5.0, "Seconds between this account's polls.")
+
+
+@dataclass(frozen=True, slots=True)
 class Mt5Settings:
     source: Literal["demo", "direct", "bridge"] = "demo"
     terminal_path: str = ""
@@ -72,6 +84,15 @@ class Mt5Settings:
     #: More logins the direct terminal watches besides ``login`` (passwords saved in the terminal,
     #: or in the keyring as ``<password_secret>-<login>``).
     accounts: tuple[int, ...] = ()
+    poll_concurrency: int = _described(4, "How many accounts are polled at the same time at most.")
+    account_intervals: tuple[Mt5AccountInterval, ...] = _described(
+        (), "Accounts polled at their own interval instead of every poll_seconds.")
+    call_deadline_seconds: float = _described(
+        0.0, "How long one MT5 read may take before the poll is abandoned and the cache shown; "
+        "0 = connect_timeout + read_timeout.")
+    backoff_max_seconds: float = _described(
+        60.0, "After failed polls an account is polled less often, doubling up to this many seconds.")
+    deal_sync_seconds: float = _described(60.0, "How often each account's new deals are fetched.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +129,6 @@ class GoogleSettings:
     calendar_sync_days_back: int = 90
     #: IANA zone sent with new events (empty: the zone of the times given, else UTC offsets only).
     time_zone: str = ""
-
-
-def _described(default: Any, description: str) -> Any:
-    """A settings field with the one-line description the settings editor shows (immutable
-    defaults only: tuples of frozen rules are fine)."""
-    return field(default=default, metadata={"description": description})
 
 
 def describe(settings_class: type, name: str) -> str:

@@ -46,6 +46,10 @@ class EquitySeries:
     def __len__(self) -> int:
         return int(self.t.size)
 
+    @classmethod
+    def empty(cls) -> EquitySeries:
+        return cls(*(np.empty(0) for _ in range(4)))
+
 
 class EquityHistory:
     def __init__(self, cache: LocalCache) -> None:
