@@ -15,6 +15,7 @@ from ..domain.activity import ActivityEntry
 from ..domain.funds import DEFAULT_PRODUCTS, PaymentFrequency
 from ..domain.investments import Investment, InvestmentShape, InvestmentStatus
 from ..domain.mt5_accounts import Mt5AccountLink
+from .managers import demo_configs, demo_managers
 from ..domain.people import Client, KycStatus
 from ..domain.prospects import Prospect, Stage
 from ..portfolio.loader import book_from_records
@@ -65,7 +66,7 @@ def _person(rng: random.Random, used: set[str]) -> tuple[str, str, str]:
 
 def build_demo_fund(seed: int = 7, as_of: date | None = None) -> dict[str, list]:
     """The demo fund's records, not yet stored: ``clients``, ``prospects``, ``investments``,
-    ``mt5_accounts`` and ``activity``."""
+    ``mt5_accounts``, ``activity``, ``money_managers`` and ``mt5_account_config``."""
     rng = random.Random(seed)
     today = as_of or datetime.now(UTC).date()
     used_names: set[str] = set()
@@ -152,12 +153,14 @@ def build_demo_fund(seed: int = 7, as_of: date | None = None) -> dict[str, list]
     activity += history_paid_entries(book, until=today, actor="demo")
 
     return {"clients": clients, "prospects": prospects, "investments": investments,
-            "mt5_accounts": mt5_links, "activity": activity}
+            "mt5_accounts": mt5_links, "activity": activity, "money_managers": demo_managers(),
+            "mt5_account_config": demo_configs()}
 
 
 async def load_demo_fund(store: FundStore, seed: int = 7, as_of: date | None = None) -> dict[str, int]:
     """Write the demo fund into ``store`` (bulk) and return how many records of each kind."""
     fund = build_demo_fund(seed, as_of)
     repos = {"clients": store.clients, "prospects": store.prospects, "investments": store.investments,
-             "mt5_accounts": store.mt5_accounts, "activity": store.activity}
+             "mt5_accounts": store.mt5_accounts, "activity": store.activity,
+             "money_managers": store.money_managers, "mt5_account_config": store.mt5_configs}
     return {name: await repos[name].add_many(fund[name]) for name in repos}

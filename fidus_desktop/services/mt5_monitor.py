@@ -16,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from bridge_link.cached import CachedSource
+from bridge_link.cached import KIND_DEALS_SYNC, CachedSource
 from bridge_link.errors import BridgeError, ErrorReason
 from bridge_link.models import DEAL_TYPE_BALANCE, Deal, DealsSnapshot
 from bridge_link.source import Mt5Source
@@ -51,10 +51,28 @@ log = logging.getLogger(__name__)
 PRUNE_SECONDS = 3600.0
 
 
+def parse_deals(docs: Sequence[str]) -> tuple[Deal, ...]:
+    """Deals as the local cache keeps them (JSON text), validated; call it in a lane."""
+    from ..storage import doc_json
+
+    return tuple(Deal.model_validate(doc_json.loads(doc)) for doc in docs)
+
+
 def local_midnight(now: datetime) -> datetime:
     """00:00 of the manager's (this computer's) day, as an aware UTC-comparable moment."""
     local = now.astimezone()
     return datetime.combine(local.date(), time(0), tzinfo=local.tzinfo)
+
+
+@dataclass(frozen=True, slots=True)
+class _Day:
+    """An account's start of the manager's day: its equity then, and the flows since."""
+
+    day: date
+    revision: int
+    start: Decimal | None
+    flows: Decimal
+    checked: datetime
 
 
 class Mt5MonitorService(Service):
@@ -71,8 +89,7 @@ class Mt5MonitorService(Service):
         self._loop_task: asyncio.Task[None] | None = None
         self._links: dict[int, Mt5AccountLink] = {}
         self._recorded: dict[int, datetime] = {}
-        #: login -> (local day, deals revision, equity at the day's start, flows since)
-        self._days: dict[int, tuple[date, int, Decimal | None, Decimal]] = {}
+        self._days: dict[int, _Day] = {}
         self._watched: int | None = None
         context.events.subscribe(EventType.SETTINGS_CHANGED, self._on_settings)
         context.events.subscribe(EventType.DATA_CHANGED, self._on_changes)
@@ -177,23 +194,29 @@ class Mt5MonitorService(Service):
         """The equity at the start of the manager's day and the deposits/withdrawals since."""
         if view.account is None:
             return view
-        midnight = local_midnight(utc_now())
+        now = utc_now()
+        midnight = local_midnight(now)
         held = self._days.get(view.login)
-        if held is None or held[0] != midnight.date() or held[1] != view.deals_revision:
-            start = held[2] if held is not None and held[0] == midnight.date() else None
+        fresh = held is not None and held.day == midnight.date() and held.revision == view.deals_revision and (
+            held.start is not None or (now - held.checked).total_seconds() < 60)
+        if not fresh:
+            start = held.start if held is not None and held.day == midnight.date() else None
             flows = Decimal(0)
             try:
                 if start is None and self.history is not None:
-                    start = await self.history.equity_at(view.login, midnight)
+                    # Before midnight if the app ran then, else its first reading of the day.
+                    start = await self.history.equity_at(view.login, midnight, within=timedelta(hours=12))
+                    if start is None:
+                        start = await self.history.first_after(view.login, midnight)
                 if isinstance(self.source, CachedSource):
                     rows = await self.source.cache.get_deals(view.login, midnight)
                     flows = sum((Decimal(str(r.get("profit", 0))) for r in rows
                                  if r.get("type") == DEAL_TYPE_BALANCE), Decimal(0))
             except Exception:
                 log.info("day start of %s unknown", view.login, exc_info=True)
-            held = (midnight.date(), view.deals_revision, start, flows)
+            held = _Day(midnight.date(), view.deals_revision, start, flows, now)
             self._days[view.login] = held
-        return replace(view, day_start_equity=held[2], day_flows=held[3])
+        return replace(view, day_start_equity=held.start, day_flows=held.flows)
 
     async def republish(self) -> None:
         """Publish the board again at once (links or alerts changed)."""
@@ -247,14 +270,19 @@ class Mt5MonitorService(Service):
         return await self._source().deals(login, date_from, date_to)
 
     async def history_deals(self, login: int) -> DealsSnapshot:
-        """The account's whole deal history as synced into the local cache (the charts and the
-        statistics read this; live from the source when nothing was synced yet)."""
+        """The account's whole deal history as synced into the local cache (the account view,
+        charts and statistics read this; live from the source when nothing was synced yet).
+        Parsed in the cpu lane: a long history would hold the window for a while."""
         source = self._source()
         now = utc_now()
-        if isinstance(source, CachedSource) and await source.cache.count_deals(login):
-            start = now - timedelta(days=36500)
-            return await source.cached_deals(login, start, now + timedelta(days=1))
-        return await source.deals(login, now - timedelta(days=1100), now + timedelta(days=1))
+        start, end = now - timedelta(days=1100), now + timedelta(days=1)
+        if isinstance(source, CachedSource) and (docs := await source.cache.get_deal_docs(login)):
+            sync = await source.cache.get_snapshot(KIND_DEALS_SYNC, str(login))
+            deals = await shared_lanes().cpu.run(lambda: parse_deals(docs), action=f"read the deals of {login}")
+            first = min(start, deals[0].time) if deals else start
+            return DealsSnapshot(login=login, date_from=first, date_to=end, deals=deals, source=CACHE_SOURCE,
+                                 fetched_at=sync.fetched_at if sync else now, stale=False)
+        return await source.deals(login, start, end)
 
     async def equity_series(self, login: int, start: datetime | None = None) -> EquitySeries:
         if self.history is None:
