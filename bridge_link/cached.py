@@ -193,19 +193,37 @@ class CachedSource:
                              deals=tuple(Deal.model_validate(r) for r in rows), fetched_at=fetched,
                              source=CACHE_SOURCE, stale=True)
 
-    async def sync_deals(self, login: int) -> int:
-        """Fetch only deals newer than the last one held; returns how many were new."""
+    async def sync_deals(self, login: int, *, max_span: timedelta | None = None) -> int:
+        """Fetch only deals newer than the last one held; returns how many were new.
+
+        ``max_span``: read at most that much history in one call (a first sync of years would
+        hold a terminal that serves one request at a time): the sync then resumes where it
+        stopped on the next call; :meth:`deals_synced` says when it has caught up."""
         now = self._clock()
         last = await self.cache.last_deal(login)
         start = last[0] - SYNC_OVERLAP if last else now - self._first_sync_span
-        before = await self.cache.count_deals(login)
+        held = await self.cache.get_snapshot(KIND_DEALS_SYNC, str(login))
+        resume = held.payload.get("resume_at") if held is not None else None
+        if isinstance(resume, datetime):
+            start = max(start, resume - SYNC_OVERLAP)
         # Up to a day ahead: the broker's clock may run ahead of what we believe (mt5-api.md §8).
-        snap = await self.inner.deals(login, start, now + timedelta(days=1))
+        end = now + timedelta(days=1)
+        partial = max_span is not None and end - start > max_span
+        if partial:
+            end = start + max_span  # type: ignore[operator]
+        before = await self.cache.count_deals(login)
+        snap = await self.inner.deals(login, start, end)
         await self._store_deals(login, snap.deals)
         await self.cache.put_snapshot(KIND_DEALS_SYNC, str(login),
-                                      {"date_from": start, "date_to": snap.date_to, "received": len(snap.deals)},
+                                      {"date_from": start, "date_to": snap.date_to, "received": len(snap.deals),
+                                       "resume_at": end if partial else None},
                                       snap.fetched_at, snap.source)
         return await self.cache.count_deals(login) - before
+
+    async def deals_synced(self, login: int) -> bool:
+        """Whether the deal history held is complete up to the last sync (no sync left halfway)."""
+        held = await self.cache.get_snapshot(KIND_DEALS_SYNC, str(login))
+        return held is not None and held.payload.get("resume_at") is None
 
     # --- market data: live only (a stale quote is worse than none) ---------------------------------------
     async def symbol(self, symbol: str) -> SymbolSpec:

@@ -98,7 +98,7 @@ class Mt5AccountView:
     def source(self) -> str:
         if self.account is None:
             return ""
-        return CACHE_SOURCE if self.account.stale else self.account.source
+        return CACHE_SOURCE if self.stale else self.account.source
 
     def age_seconds(self, now: datetime) -> float | None:
         return None if self.account is None else self.account.age_seconds(now)

@@ -43,6 +43,10 @@ Finish = Callable[[Mt5Board, Mapping[int, Sequence[Deal]]], Awaitable[Mt5Board]]
 RECENT_FLOWS = timedelta(days=2)
 #: History reads are slower than summaries (the bridge allows them three times its timeout).
 SYNC_DEADLINE_FACTOR = 3.0
+#: A first sync reads the history in pieces of this span, so polls get their turn between them.
+SYNC_CHUNK = timedelta(days=92)
+#: A board goes out at least this often (seconds) even when no poll ended (ages move on).
+HEARTBEAT_MIN = 1.0
 #: The first board waits this long at least for the first round of polls (seconds).
 OVERDUE_MIN = 1.0
 #: An account's data is overdue once its last good answer is older than its interval plus this
@@ -65,11 +69,14 @@ class _Account:
     #: The board has shown this poll as overdue.
     announced: bool = False
     view: Mt5AccountView | None = None
-    sync_task: asyncio.Task[None] | None = None
+    sync_task: asyncio.Task[bool] | None = None
     #: The first sync waits for the first poll (the board first, then the history).
     sync_due: float = float("inf")
     deals_revision: int = 0
     new_deals: list[Deal] = field(default_factory=list)
+    #: A sync in pieces: the newest deal held when it began (None: not in progress), deals added.
+    sync_start: datetime | None = None
+    sync_added: int = 0
 
 
 class Mt5Monitor:
@@ -258,21 +265,32 @@ class Mt5Monitor:
         return view if view.stale or account is None else view.as_stale(reason)
 
     # --- deal sync -------------------------------------------------------------------------------------
-    def _start_sync(self, acc: _Account) -> asyncio.Task[None]:
+    def _start_sync(self, acc: _Account) -> asyncio.Task[bool]:
         acc.sync_due = self._mono() + self.deal_sync_seconds
         acc.sync_task = asyncio.get_running_loop().create_task(self._sync(acc), name=f"mt5-deals-{acc.ref.login}")
         return acc.sync_task
 
-    async def _sync(self, acc: _Account) -> None:
+    async def _sync(self, acc: _Account) -> bool:
+        """One piece of the account's deal sync; False while more pieces are left."""
         source = self.source
         assert isinstance(source, CachedSource)
         login = acc.ref.login
         try:
             async with self._sync_limit, self._limit:
-                last = await source.cache.last_deal(login)
-                added = await self._deadline(source.sync_deals(login), self.call_deadline * SYNC_DEADLINE_FACTOR)
+                if acc.sync_start is None:
+                    last = await source.cache.last_deal(login)
+                    acc.sync_start = last[0] if last else None
+                    acc.sync_added = 0
+                acc.sync_added += await self._deadline(source.sync_deals(login, max_span=SYNC_CHUNK),
+                                                       self.call_deadline * SYNC_DEADLINE_FACTOR)
+                caught_up = await source.deals_synced(login)
+            if not caught_up:
+                acc.sync_due = self._mono()  # the next piece at once, after the polls waiting
+                return False
+            added, since = acc.sync_added, acc.sync_start
+            acc.sync_start = None
             if added:
-                since = last[0] - timedelta(hours=1) if last else self._clock() - RECENT_FLOWS
+                since = since - timedelta(hours=1) if since is not None else self._clock() - RECENT_FLOWS
                 rows = await source.cache.get_deals(login, since)
                 acc.new_deals += [Deal.model_validate(r) for r in rows if r.get("type") == DEAL_TYPE_BALANCE]
                 acc.deals_revision += 1
@@ -280,6 +298,7 @@ class Mt5Monitor:
                     acc.view = replace(acc.view, deals_revision=acc.deals_revision)
                 log.info("deal sync of %s: %d new deal(s)", login, added)
                 self._changed()
+            return True
         except (BridgeError, TimeoutError) as exc:
             log.info("deal sync of %s skipped: %s", login, getattr(exc, "message", "deadline"))
             acc.sync_due = self._mono() + min(self.backoff_max, self.deal_sync_seconds)
@@ -289,6 +308,7 @@ class Mt5Monitor:
             log.exception("deal sync of %s failed", login)
         finally:
             acc.sync_task = None
+        return True
 
     # --- boards ------------------------------------------------------------------------------------------
     def _views(self) -> tuple[Mt5AccountView, ...]:
@@ -390,7 +410,8 @@ class Mt5Monitor:
                 or (now - self._last_deal_sync).total_seconds() >= self.deal_sync_seconds):
             self._last_deal_sync = now
             for acc in list(self._accounts.values()):
-                await (acc.sync_task or self._start_sync(acc))
+                while not await (acc.sync_task or self._start_sync(acc)):
+                    pass
         return await self.publish()
 
     async def run(self) -> None:
@@ -406,7 +427,8 @@ class Mt5Monitor:
                     if not self._accounts:
                         await self.publish()
                     now = self._mono()
-                wake = min(self._refs_due, self._last_publish + max(self.poll_seconds, 0.05))
+                heartbeat = max(self.poll_seconds, HEARTBEAT_MIN)
+                wake = min(self._refs_due, self._last_publish + heartbeat)
                 for acc in self._accounts.values():
                     if acc.task is None and acc.due <= now:
                         self._start(acc)
@@ -421,7 +443,7 @@ class Mt5Monitor:
                         self._changed()  # overdue: the board marks it stale now, not at its deadline
                     if syncing and acc.sync_task is None:
                         wake = min(wake, acc.sync_due)
-                if now >= self._last_publish + self.poll_seconds:
+                if now >= self._last_publish + heartbeat:
                     self._changed()  # the heartbeat board: ages and "source down" move on
                 self._wake.clear()
                 try:
