@@ -84,7 +84,9 @@ class Mt5Settings:
     #: More logins the direct terminal watches besides ``login`` (passwords saved in the terminal,
     #: or in the keyring as ``<password_secret>-<login>``).
     accounts: tuple[int, ...] = ()
-    poll_concurrency: int = _described(4, "How many accounts are polled at the same time at most.")
+    poll_concurrency: int = _described(
+        1, "How many accounts are polled at the same time at most. A terminal holds one account at a "
+        "time, so against one bridge more only adds login switches; raise it for several terminals.")
     account_intervals: tuple[Mt5AccountInterval, ...] = _described(
         (), "Accounts polled at their own interval instead of every poll_seconds.")
     call_deadline_seconds: float = _described(

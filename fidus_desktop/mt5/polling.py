@@ -43,14 +43,16 @@ Finish = Callable[[Mt5Board, Mapping[int, Sequence[Deal]]], Awaitable[Mt5Board]]
 RECENT_FLOWS = timedelta(days=2)
 #: History reads are slower than summaries (the bridge allows them three times its timeout).
 SYNC_DEADLINE_FACTOR = 3.0
-#: A first sync reads the history in pieces of this span, so polls get their turn between them.
-SYNC_CHUNK = timedelta(days=92)
+#: A first sync reads the history in pieces of this span, so polls get their turn between them
+#: (three years of history: four reads per account, none holding the terminal for long).
+SYNC_CHUNK = timedelta(days=366)
 #: A board goes out at least this often (seconds) even when no poll ended (ages move on).
 HEARTBEAT_MIN = 1.0
 #: The first board waits this long at least for the first round of polls (seconds).
 OVERDUE_MIN = 1.0
 #: An account's data is overdue once its last good answer is older than its interval plus this
-#: grace, or twice its usual poll time if that is longer (a slow but working source is not hung).
+#: grace, or its usual poll time if that is longer (polls run at a fixed rate, so good answers come
+#: one interval apart; the grace covers their jitter, and a slow but working source is not hung).
 GRACE_MIN = 0.5
 
 
@@ -74,7 +76,8 @@ class _Account:
     sync_due: float = float("inf")
     deals_revision: int = 0
     new_deals: list[Deal] = field(default_factory=list)
-    #: A sync in pieces: the newest deal held when it began (None: not in progress), deals added.
+    #: A sync in pieces is under way: the newest deal held when it began, and the deals added so far.
+    syncing: bool = False
     sync_start: datetime | None = None
     sync_added: int = 0
 
@@ -141,7 +144,7 @@ class Mt5Monitor:
         """When an account whose poll is in flight is shown stale: one interval (plus the grace)
         after its last good answer, whether or not the call has reached its deadline."""
         return (acc.last_ok if acc.last_ok is not None else acc.created) + acc.interval + max(
-            GRACE_MIN, 2 * acc.typical)
+            GRACE_MIN, acc.typical)
 
     def _overdue(self, acc: _Account, now: float) -> bool:
         return acc.task is not None and acc.view is not None and now > self._stale_at(acc)
@@ -277,10 +280,9 @@ class Mt5Monitor:
         login = acc.ref.login
         try:
             async with self._sync_limit, self._limit:
-                if acc.sync_start is None:
+                if not acc.syncing:
                     last = await source.cache.last_deal(login)
-                    acc.sync_start = last[0] if last else None
-                    acc.sync_added = 0
+                    acc.syncing, acc.sync_start, acc.sync_added = True, last[0] if last else None, 0
                 acc.sync_added += await self._deadline(source.sync_deals(login, max_span=SYNC_CHUNK),
                                                        self.call_deadline * SYNC_DEADLINE_FACTOR)
                 caught_up = await source.deals_synced(login)
@@ -288,7 +290,7 @@ class Mt5Monitor:
                 acc.sync_due = self._mono()  # the next piece at once, after the polls waiting
                 return False
             added, since = acc.sync_added, acc.sync_start
-            acc.sync_start = None
+            acc.syncing = False
             if added:
                 since = since - timedelta(hours=1) if since is not None else self._clock() - RECENT_FLOWS
                 rows = await source.cache.get_deals(login, since)

@@ -198,7 +198,7 @@ class Mt5MonitorService(Service):
         midnight = local_midnight(now)
         held = self._days.get(view.login)
         fresh = held is not None and held.day == midnight.date() and held.revision == view.deals_revision and (
-            held.start is not None or (now - held.checked).total_seconds() < 60)
+            held.start is not None or (now - held.checked).total_seconds() < 5)
         if not fresh:
             start = held.start if held is not None and held.day == midnight.date() else None
             flows = Decimal(0)
@@ -276,7 +276,8 @@ class Mt5MonitorService(Service):
         source = self._source()
         now = utc_now()
         start, end = now - timedelta(days=1100), now + timedelta(days=1)
-        if isinstance(source, CachedSource) and (docs := await source.cache.get_deal_docs(login)):
+        if isinstance(source, CachedSource) and await source.deals_synced(login) and (
+                docs := await source.cache.get_deal_docs(login)):
             sync = await source.cache.get_snapshot(KIND_DEALS_SYNC, str(login))
             deals = await shared_lanes().cpu.run(lambda: parse_deals(docs), action=f"read the deals of {login}")
             first = min(start, deals[0].time) if deals else start

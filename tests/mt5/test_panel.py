@@ -265,7 +265,8 @@ def test_an_accounts_new_fund_shows_in_the_portfolio(qtbot, loop, tmp_path) -> N
         env.do(dialog.buttons.accepted.emit)
         env.wait(lambda: equity_of("CORE") != core)
         assert equity_of("BALANCE") != balance
-        env.wait(lambda: (view := panel.board.view(88001001)) is not None and view.fund == "BALANCE")  # the overview too
+        env.wait(lambda: panel.board is not None and (view := panel.board.view(88001001)) is not None
+                 and view.fund == "BALANCE")  # the overview too
         env.wait(lambda: any(r.login == 88001001 and r.link.fund_type == "BALANCE" for r in panel.setup.link_rows()))
     finally:
         close_env(env)

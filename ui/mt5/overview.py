@@ -24,6 +24,8 @@ class OverviewView(QWidget):
         self.model = KeyedTableModel(OVERVIEW_COLUMNS, tasks, self)
         self.table = mt5_table(splitter, self.model, sort_column=3)
         self.table.setObjectName("mt5Overview")
+        # The status says "Stale: cache, 3 min old" or "Alert: ..." later on; fitted to "Live" it would be cut.
+        self.model.modelReset.connect(lambda: self.table.setColumnWidth(0, max(self.table.columnWidth(0), 230)))
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.sorted.connect(self._reselect)
         totals = QWidget(splitter)
