@@ -98,16 +98,22 @@ class CachedSource:
         except Exception:  # a full disk must not turn a good live answer into an error
             log.exception("could not cache %s %s", kind, key)
 
-    async def _stale(self, kind: str, key: str, model: type[S], failure: BridgeError) -> S:
+    async def _held(self, kind: str, key: str, model: type[S]) -> S | None:
         held = await self.cache.get_snapshot(kind, key)
         if held is None:
-            raise failure
+            return None
         try:
             return model.model_validate({**held.payload, "fetched_at": held.fetched_at, "stale": True,
                                          "source": CACHE_SOURCE})
         except ValidationError:
             log.warning("cached %s %s no longer readable; ignored", kind, key)
-            raise failure from None
+            return None
+
+    async def _stale(self, kind: str, key: str, model: type[S], failure: BridgeError) -> S:
+        held = await self._held(kind, key, model)
+        if held is None:
+            raise failure
+        return held
 
     async def _read(self, kind: str, key: str, model: type[S], fetch: Callable[[], Awaitable[S]]) -> S:
         try:
@@ -150,6 +156,16 @@ class CachedSource:
     async def open_orders(self, login: int) -> OrdersSnapshot:
         return await self._read(KIND_ORDERS, str(login), OrdersSnapshot, lambda: self.inner.open_orders(login))
 
+    # --- the cache alone (a poll abandoned past its deadline shows these) ---------------------------------
+    async def cached_account(self, login: int) -> AccountSnapshot | None:
+        return await self._held(KIND_ACCOUNT, str(login), AccountSnapshot)
+
+    async def cached_positions(self, login: int) -> PositionsSnapshot | None:
+        return await self._held(KIND_POSITIONS, str(login), PositionsSnapshot)
+
+    async def cached_orders(self, login: int) -> OrdersSnapshot | None:
+        return await self._held(KIND_ORDERS, str(login), OrdersSnapshot)
+
     # --- deals --------------------------------------------------------------------------------------------
     async def _store_deals(self, login: int, deals: tuple[Deal, ...]) -> None:
         await self.cache.put_deals(login, (d.model_dump(mode="python") for d in deals))
@@ -177,19 +193,37 @@ class CachedSource:
                              deals=tuple(Deal.model_validate(r) for r in rows), fetched_at=fetched,
                              source=CACHE_SOURCE, stale=True)
 
-    async def sync_deals(self, login: int) -> int:
-        """Fetch only deals newer than the last one held; returns how many were new."""
+    async def sync_deals(self, login: int, *, max_span: timedelta | None = None) -> int:
+        """Fetch only deals newer than the last one held; returns how many were new.
+
+        ``max_span``: read at most that much history in one call (a first sync of years would
+        hold a terminal that serves one request at a time): the sync then resumes where it
+        stopped on the next call; :meth:`deals_synced` says when it has caught up."""
         now = self._clock()
         last = await self.cache.last_deal(login)
         start = last[0] - SYNC_OVERLAP if last else now - self._first_sync_span
-        before = await self.cache.count_deals(login)
+        held = await self.cache.get_snapshot(KIND_DEALS_SYNC, str(login))
+        resume = held.payload.get("resume_at") if held is not None else None
+        if isinstance(resume, datetime):
+            start = max(start, resume - SYNC_OVERLAP)
         # Up to a day ahead: the broker's clock may run ahead of what we believe (mt5-api.md §8).
-        snap = await self.inner.deals(login, start, now + timedelta(days=1))
+        end = now + timedelta(days=1)
+        partial = max_span is not None and end - start > max_span
+        if partial:
+            end = start + max_span  # type: ignore[operator]
+        before = await self.cache.count_deals(login)
+        snap = await self.inner.deals(login, start, end)
         await self._store_deals(login, snap.deals)
         await self.cache.put_snapshot(KIND_DEALS_SYNC, str(login),
-                                      {"date_from": start, "date_to": snap.date_to, "received": len(snap.deals)},
+                                      {"date_from": start, "date_to": snap.date_to, "received": len(snap.deals),
+                                       "resume_at": end if partial else None},
                                       snap.fetched_at, snap.source)
         return await self.cache.count_deals(login) - before
+
+    async def deals_synced(self, login: int) -> bool:
+        """Whether the deal history held is complete up to the last sync (no sync left halfway)."""
+        held = await self.cache.get_snapshot(KIND_DEALS_SYNC, str(login))
+        return held is not None and held.payload.get("resume_at") is None
 
     # --- market data: live only (a stale quote is worse than none) ---------------------------------------
     async def symbol(self, symbol: str) -> SymbolSpec:

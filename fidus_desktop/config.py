@@ -96,6 +96,34 @@ class BridgeEndpoint:
 
 
 @dataclass(frozen=True, slots=True)
+class Mt5AccountInterval:
+    login: int = setting(0, "The MT5 login.", low=1, high=2**63 - 1)
+    seconds: float = setting(5.0, "Seconds between this account's polls.", low=0.5, high=3600)
+
+
+def account_intervals_text(intervals: tuple[Mt5AccountInterval, ...]) -> str:
+    """``88001001: 2, 88001002: 30`` (what the settings editor shows)."""
+    return ", ".join(f"{i.login}: {i.seconds:g}" for i in intervals)
+
+
+def read_account_intervals(text: str) -> tuple[Mt5AccountInterval, ...]:
+    """The editor's ``login: seconds, ...`` back as intervals; ``ValueError`` naming the bad part."""
+    out = []
+    for part in text.replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        login, sep, seconds = part.partition(":")
+        try:
+            value = Mt5AccountInterval(int(login), float(seconds)) if sep else None
+        except ValueError:
+            value = None
+        if value is None or not 1 <= value.login < 2**63 or not 0.5 <= value.seconds <= 3600:
+            raise ValueError(f"'{part.strip()}' is not 'login: seconds' (a login, then 0.5 to 3600 seconds)")
+        out.append(value)
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
 class Mt5Settings:
     source: Literal["demo", "direct", "bridge"] = setting(
         "demo", "Where MT5 data comes from: the demo terminal, the MetaTrader 5 terminal on this Windows "
@@ -130,6 +158,18 @@ class Mt5Settings:
     accounts: tuple[int, ...] = setting(
         (), "Direct only: more logins the terminal watches besides the login above (passwords saved in the "
         "terminal, or in the keyring as <password entry>-<login>).", low=1, high=2**63 - 1)
+    poll_concurrency: int = setting(
+        1, "How many accounts are polled at the same time at most. A terminal holds one account at a "
+        "time, so against one bridge more only adds login switches; raise it for several terminals.", low=1, high=64)
+    account_intervals: tuple[Mt5AccountInterval, ...] = setting(
+        (), "Accounts polled at their own interval instead of every poll_seconds.")
+    call_deadline_seconds: float = setting(
+        0.0, "How long one MT5 read may take before the poll is abandoned and the cache shown; "
+        "0 = connect timeout + read timeout.", low=0, high=600)
+    backoff_max_seconds: float = setting(
+        60.0, "After failed polls an account is polled less often, doubling up to this many seconds.", low=1,
+        high=3600)
+    deal_sync_seconds: float = setting(60.0, "How often each account's new deals are fetched.", low=5, high=86400)
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,7 +96,10 @@ class Lane:
         bounds the whole wait by cancelling (``asyncio.timeout``): a still-queued call then
         skips; a running one finishes.
         """
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # qasync steps tasks from Qt's timers outside run_forever too
+            loop = asyncio.get_event_loop()
         waiter: asyncio.Future[T] = loop.create_future()
         started: asyncio.Future[None] = loop.create_future()
 
@@ -120,9 +123,10 @@ class Lane:
                 outcome = (True, fn())
             except BaseException as exc:  # the caller decides what it means
                 outcome = (False, exc)
-            # An answer arriving after the app closed its loop (a hung terminal answering late)
-            # must not touch that loop: it is dropped.
-            if not loop.is_closed():
+            # An answer arriving after the app closed its loop, or after the lanes were stopped for
+            # the exit (a hung terminal answering late, the window already gone), must not touch
+            # that loop: it is dropped.
+            if not loop.is_closed() and not self._stopped:
                 try:
                     loop.call_soon_threadsafe(deliver, *outcome)
                 except RuntimeError:

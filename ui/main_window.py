@@ -14,11 +14,11 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSize, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
-                               QMessageBox, QStackedWidget, QVBoxLayout, QWidget)
+                               QMessageBox, QStackedWidget, QSystemTrayIcon, QVBoxLayout, QWidget)
 
 from fidus_desktop.app_context import AppContext
 from fidus_desktop.events import EventType
-from fidus_desktop.runtime.notices import Notice
+from fidus_desktop.runtime.notices import Notice, NoticeLevel
 from fidus_desktop.runtime.outbox import OutboxState
 from fidus_desktop.runtime.settings_change import SettingsChange
 from fidus_desktop.services.health import ServiceName, ServiceStatus
@@ -73,6 +73,9 @@ class MainWindow(QMainWindow):
         self.badges = make_badges(context.health, self)
         for badge in self.badges.values():
             self.statusBar().addPermanentWidget(badge)
+        #: The system tray icon, made on the first important notice; what it was asked to pop.
+        self.tray: QSystemTrayIcon | None = None
+        self.tray_notices: list[Notice] = []
         self.outbox_label = QLabel("", self)
         self.outbox_label.setObjectName("outboxState")
         self.statusBar().addPermanentWidget(self.outbox_label)
@@ -220,6 +223,20 @@ class MainWindow(QMainWindow):
 
     def _on_notice(self, notice: Notice) -> None:
         self.statusBar().showMessage(notice.text, 8000)
+        if notice.level is NoticeLevel.IMPORTANT:
+            self._notify(notice)
+
+    def _notify(self, notice: Notice) -> None:
+        """A desktop notification from the system tray (Windows: a toast), where there is one."""
+        self.tray_notices.append(notice)
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return
+        if self.tray is None:
+            self.tray = QSystemTrayIcon(icon("app"), self)
+            self.tray.setToolTip(self.windowTitle())
+            self.tray.messageClicked.connect(lambda: (self.showNormal(), self.raise_(), self.activateWindow()))
+            self.tray.show()
+        self.tray.showMessage(notice.title, notice.text, QSystemTrayIcon.MessageIcon.Warning, 10_000)
 
     def _on_outbox(self, state: OutboxState) -> None:
         self.outbox_label.setText("" if not state.total else f"\u23f3 {state.describe()}")

@@ -3,6 +3,7 @@
     fidus-bridge serve --demo                 # the demo terminal, on 127.0.0.1:8000
     fidus-bridge serve --host 0.0.0.0 --terminal-path "C:\\...\\terminal64.exe" --accounts-file accounts.json
     fidus-bridge set-key                      # asks for the key, stores it in the keyring
+    fidus-bridge set-password 886557          # asks for that MT5 account's password, stores it in the keyring
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-file", default="", help="also log to this rotating file")
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     sub.add_parser("set-key", help="store the API key in the keyring (read from the terminal, never echoed)")
+    password = sub.add_parser("set-password", help="store an MT5 account's password in this machine's keyring "
+                              "(read from the terminal, never echoed), for the bridge's account switches")
+    password.add_argument("login", type=int, help="the MT5 login")
+    password.add_argument("--stdin", action="store_true", help="read the password from standard input")
+    password.add_argument("--delete", action="store_true", help="remove the stored password instead")
     return parser
 
 
@@ -124,10 +130,36 @@ def _set_key() -> int:
     return 0
 
 
+def _set_password(login: int, *, from_stdin: bool, delete: bool) -> int:
+    """The MT5 password of ``login`` in this machine's keyring (service ``fidus-bridge``, entry
+    ``mt5-password-<login>``): what the bridge's account switches read. Never in a file."""
+    if login <= 0:
+        print("fidus-bridge: the login must be a positive number", file=sys.stderr)
+        return 2
+    store = SecretStore(service=KEYRING_SERVICE)
+    entry = f"mt5-password-{login}"
+    if delete:
+        store.delete(entry)
+        print(f"Password of {login} removed from the keyring.")
+        return 0
+    password = sys.stdin.readline().rstrip("\r\n") if from_stdin else getpass.getpass(f"MT5 password of {login}: ")
+    if not password:
+        print("fidus-bridge: no password given; nothing stored", file=sys.stderr)
+        return 2
+    store.set(entry, password)
+    if not store.persistent:
+        print(f"fidus-bridge: no keyring on this machine; set MT5_PWD_{login} instead", file=sys.stderr)
+        return 1
+    print(f"Password of {login} stored in the keyring.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "set-key":
         return _set_key()
+    if args.command == "set-password":
+        return _set_password(args.login, from_stdin=args.stdin, delete=args.delete)
     return _serve(args)
 
 

@@ -16,8 +16,8 @@ from ..domain.activity import ActivityEntry
 from ..domain.funds import DEFAULT_PRODUCTS, PaymentFrequency
 from ..domain.investments import Investment, InvestmentShape, InvestmentStatus
 from ..domain.mt5_accounts import Mt5AccountLink
+from .managers import demo_configs, demo_managers
 from ..domain.people import Client, KycStatus
-from ..domain.money_managers import MoneyManager
 from ..domain.prospects import Prospect, Stage
 from ..domain.referrals import CommissionRecord, CommissionStatus, Salesperson, salesperson_key
 from ..domain.redemption_requests import RedemptionRequest
@@ -71,7 +71,7 @@ def _person(rng: random.Random, used: set[str]) -> tuple[str, str, str]:
 
 def build_demo_fund(seed: int = 7, as_of: date | None = None) -> dict[str, list]:
     """The demo fund's records, not yet stored: ``clients``, ``prospects``, ``investments``,
-    ``mt5_accounts`` and ``activity``."""
+    ``mt5_accounts``, ``activity``, ``money_managers`` and ``mt5_account_config``."""
     rng = random.Random(seed)
     today = as_of or datetime.now(UTC).date()
     used_names: set[str] = set()
@@ -172,13 +172,12 @@ def build_demo_fund(seed: int = 7, as_of: date | None = None) -> dict[str, list]
 
     return {"clients": clients, "prospects": prospects, "investments": investments,
             "mt5_accounts": mt5_links, "activity": activity, "salespeople": salespeople,
-            "commissions": commissions, "money_managers": _managers(today),
-            "redemptions": _requests(investments, products, today)}
+            "commissions": commissions, "money_managers": demo_managers(),
+            "redemptions": _requests(investments, products, today),
+            "mt5_account_config": demo_configs()}
 
 
 SALESPEOPLE = (("Rosa Medina", "RM-2024"), ("Tomas Vidal", "TV-2024"), ("Lucia Prieto", "LP-2025"))
-#: Performance fee rates of the demo's money managers, by the name its MT5 accounts give them.
-MANAGER_FEES = {"Atlas Capital": "0.20", "Meridian Trading": "0.25", "Vega Quant": "0.30", "Orion Partners": "0.20"}
 
 
 def _requests(investments: list[Investment], products: dict, today: date) -> list[RedemptionRequest]:
@@ -199,14 +198,6 @@ def _requests(investments: list[Investment], products: dict, today: date) -> lis
                 current_value=quote.current_value, principal_amount=inv.principal, next_available_date=today,
                 reason="Family expense")]
     return []
-
-
-def _managers(today: date) -> list[MoneyManager]:
-    return [MoneyManager(manager_id="manager_" + name.lower().replace(" ", "_"), name=name, display_name=name,
-                         execution_type="copy_trade", broker="Fidus Broker", status="active",
-                         performance_fee_rate=Decimal(rate), fee_calculation_method="monthly",
-                         start_date=datetime.combine(today - timedelta(days=400), time(0), tzinfo=UTC))
-            for name, rate in MANAGER_FEES.items()]
 
 
 def _paid_commissions(book, salespeople: list[Salesperson], today: date) -> list[CommissionRecord]:
@@ -239,7 +230,7 @@ async def load_demo_fund(store: FundStore, seed: int = 7, as_of: date | None = N
     repos = {"clients": store.clients, "prospects": store.prospects, "investments": store.investments,
              "mt5_accounts": store.mt5_accounts, "activity": store.activity, "salespeople": store.salespeople,
              "commissions": store.commissions, "money_managers": store.money_managers,
-             "redemptions": store.redemptions}
+             "redemptions": store.redemptions, "mt5_account_config": store.mt5_configs}
     return {name: await repos[name].add_many(fund[name]) for name in repos}
 
 

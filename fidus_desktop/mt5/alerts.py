@@ -1,6 +1,6 @@
 """MT5 alert rules evaluated over the monitor's boards (issue 10 item 9, the Qt-free part).
 
-:class:`AlertEngine` is fed every poll's :class:`~fidus_desktop.services.mt5_monitor.Mt5Board`
+:class:`AlertEngine` is fed every poll's :class:`~fidus_desktop.mt5.board.Mt5Board`
 (and the deals synced since, for flows and balance operations) and answers with
 :class:`AlertEvent` s: an alert fired (notify the manager, unless snoozed), cleared, acknowledged
 or snoozed. :mod:`.alert_history` keeps them in the local cache.
@@ -35,7 +35,7 @@ from bridge_link.models import Deal
 from ..config import AlertRule, AlertSettings
 from ..domain.funds import normalize_fund_code
 from ..domain.values import utc_now
-from ..services.mt5_monitor import Mt5AccountView, Mt5Board, describe_age
+from .board import Mt5AccountView, Mt5Board, describe_age
 from .deals import DEAL_BALANCE
 from .equity_track import EquityTrack
 
@@ -162,7 +162,7 @@ class AlertEngine:
         keep = max([r.window_seconds for r in rules if r.kind == "equity_drop"], default=0.0)
         for view in board.accounts:
             login = view.ref.login
-            fund = normalize_fund_code((funds or {}).get(login, view.ref.fund_type))
+            fund = normalize_fund_code((funds or {}).get(login, view.fund))
             track = self._tracks.setdefault(login, EquityTrack(keep))
             track.keep_seconds = keep
             self._first_seen.setdefault(login, now)
@@ -257,7 +257,7 @@ class AlertEngine:
     # --- state changes ---------------------------------------------------------------------------------
     def _fire(self, rule: AlertRule, view: Mt5AccountView, fund: str, key: str, subject: str,
               value: float | None, now: datetime, what: str | None = None) -> AlertEvent:
-        account = f"{view.ref.name or 'account'} ({view.ref.login})"
+        account = f"{view.name or 'account'} ({view.ref.login})"
         text = f"{what or _describe(rule, value)} on {account}."
         until = self._snoozes.get(key)
         snoozed = until if until is not None and until > now else None

@@ -25,7 +25,7 @@ import numpy as np
 
 from bridge_link.models import Deal
 
-from .deals import DEAL_BALANCE, ZERO, in_time_order
+from .deals import DEAL_BALANCE, ZERO, in_time_order, opening_balance
 from .trades import DealColumns
 
 DAY = 86400.0
@@ -173,3 +173,32 @@ def chart_range(name: RangeName, now: datetime, tz: tzinfo = UTC) -> tuple[datet
     else:
         raise ValueError(f"unknown chart range {name!r}; one of {', '.join(RANGES)}")
     return (None if start is None else start.astimezone(UTC)), now.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AccountCharts:
+    """Everything the account's charts draw, as arrays (built in the cpu lane)."""
+
+    balance: Series
+    equity: Series
+    growth: Series
+    underwater: Series
+    daily: Series
+
+    @property
+    def first(self) -> float | None:
+        """The earliest time of any series (where "All" starts)."""
+        starts = [s.t[0] for s in (self.balance, self.equity, self.daily) if len(s)]
+        return float(min(starts)) if starts else None
+
+
+def account_charts(deals: Sequence[Deal], equity_t: np.ndarray, equity_v: np.ndarray,
+                   balance_now: Decimal | None = None) -> AccountCharts:
+    """The balance curve and the growth index from the deals (the balance before the first deal
+    walked back from ``balance_now``), equity from the stored samples, drawdown under water and
+    growth % from the same time-weighted index as the statistics, and the daily P&L bars."""
+    opening = opening_balance(balance_now, deals) if balance_now is not None else ZERO
+    index = growth_index(deals, opening)
+    return AccountCharts(balance=balance_curve(deals, opening), equity=Series(np.asarray(equity_t, np.float64),
+                                                                               np.asarray(equity_v, np.float64)),
+                         growth=growth_pct(index), underwater=underwater(index), daily=daily_pnl(deals))

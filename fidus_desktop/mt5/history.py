@@ -46,6 +46,10 @@ class EquitySeries:
     def __len__(self) -> int:
         return int(self.t.size)
 
+    @classmethod
+    def empty(cls) -> EquitySeries:
+        return cls(*(np.empty(0) for _ in range(4)))
+
 
 class EquityHistory:
     def __init__(self, cache: LocalCache) -> None:
@@ -81,10 +85,18 @@ class EquityHistory:
         table = np.array(rows, dtype=np.float64).reshape(len(rows), 4)  # None -> NaN
         return EquitySeries(*(np.ascontiguousarray(table[:, i]) for i in range(4)))
 
-    async def equity_at(self, account: int, moment: datetime) -> Decimal | None:
-        """The equity of the last sample at or before ``moment`` (None when none is that old)."""
+    async def equity_at(self, account: int, moment: datetime, *, within: timedelta | None = None) -> Decimal | None:
+        """The equity of the last sample at or before ``moment`` (None when none is that old, or,
+        with ``within``, none that recent: a sample from months before is not "the month's start")."""
+        earliest = _ms(moment - within) if within is not None else -(2**62)
         rows = await self._db.fetch("SELECT equity FROM mt5_equity_history WHERE account = ? AND at_ms <= ? "
-                                    "ORDER BY at_ms DESC LIMIT 1", (account, _ms(moment)))
+                                    "AND at_ms >= ? ORDER BY at_ms DESC LIMIT 1", (account, _ms(moment), earliest))
+        return Decimal(rows[0][0]) if rows else None
+
+    async def first_after(self, account: int, moment: datetime) -> Decimal | None:
+        """The equity of the first sample at or after ``moment`` (None when there is none)."""
+        rows = await self._db.fetch("SELECT equity FROM mt5_equity_history WHERE account = ? AND at_ms >= ? "
+                                    "ORDER BY at_ms LIMIT 1", (account, _ms(moment)))
         return Decimal(rows[0][0]) if rows else None
 
     async def count(self, account: int | None = None) -> int:

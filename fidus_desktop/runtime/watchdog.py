@@ -52,10 +52,15 @@ class Stall:
     stack: str
     #: Garbage collections that overlapped the stall ("gen 2, 180 ms").
     gc: str = ""
+    #: How much of it the loop's thread spent on the CPU: far less than ``ms`` means it was
+    #: waiting (for the interpreter lock held by another thread, or for the OS to run it).
+    cpu_ms: float | None = None
 
     def describe(self) -> str:
         where = self.stack.strip().splitlines()[-2:] if self.stack else []
         extra = f"; gc: {self.gc}" if self.gc else ""
+        if self.cpu_ms is not None:
+            extra += f"; on CPU {self.cpu_ms:.0f} ms"
         return f"{self.ms:.0f} ms during {self.cause or 'unknown work'}{extra}" + (
             f" at {' / '.join(line.strip() for line in where)}" if where else "")
 
@@ -70,13 +75,14 @@ class StallWatchdog:
         self.heartbeat = heartbeat_ms / 1000
         self.stalls: list[Stall] = []
         self._last_beat = time.monotonic()
+        self._last_cpu = 0.0
         self._loop_thread: int | None = None
         self._running = False
         self._thread: threading.Thread | None = None
         self._handle: asyncio.TimerHandle | None = None
         self._sample: tuple[str, list[tuple[str, int, str]]] | None = None
         self._gcs: list[tuple[float, float, int]] = []  # (start, duration, generation)
-        self._to_log: list[tuple[float, str, list[tuple[str, int, str]], str]] = []
+        self._to_log: list[tuple[float, str, list[tuple[str, int, str]], str, float]] = []
         self._gc_start: float | None = None
 
     @property
@@ -106,26 +112,28 @@ class StallWatchdog:
 
     def _first_beat(self) -> None:
         self._loop_thread = threading.get_ident()
+        self._last_cpu = time.thread_time()
         self._beat()
 
     def _beat(self) -> None:
-        now = time.monotonic()
+        now, cpu = time.monotonic(), time.thread_time()
         late = now - self._last_beat - self.heartbeat
         sample, self._sample = self._sample, None  # type: ignore[assignment]
         if late > self.threshold:
-            self._record(late, sample, now)
-        self._last_beat = now
+            self._record(late, sample, now, cpu - self._last_cpu)
+        self._last_beat, self._last_cpu = now, cpu
         if self._running and not self.loop.is_closed():
             self._handle = self.loop.call_later(self.heartbeat, self._beat)
 
-    def _record(self, late: float, sample: tuple[str, list[tuple[str, int, str]]] | None, now: float) -> None:
+    def _record(self, late: float, sample: tuple[str, list[tuple[str, int, str]]] | None, now: float,
+                cpu: float = 0.0) -> None:
         cause, frames = sample or ("", [])
         began = now - late
         gcs = [f"gen {g}, {d * 1000:.0f} ms" for start, d, g in self._gcs if start + d >= began and d > 0.005]
         self._gcs = [entry for entry in self._gcs if entry[0] > now - 5]
         # Formatted and written by the watcher thread: reading source lines and writing the log
         # here would stall the loop a second time.
-        self._to_log.append((late * 1000, cause, frames, ", ".join(gcs)))
+        self._to_log.append((late * 1000, cause, frames, ", ".join(gcs), cpu * 1000))
 
     # ---- the watcher thread ------------------------------------------------------------------
 
@@ -135,10 +143,10 @@ class StallWatchdog:
             if self._sample is None and time.monotonic() - self._last_beat - self.heartbeat > self.threshold:
                 self._sample = self._take_sample()
             while self._to_log:
-                ms, cause, frames, gcs = self._to_log.pop(0)
+                ms, cause, frames, gcs, cpu_ms = self._to_log.pop(0)
                 summary = [traceback.FrameSummary(name, line, function) for name, line, function in frames]
                 stack = "".join(traceback.format_list(summary))
-                stall = Stall(ms, cause, stack, gcs)
+                stall = Stall(ms, cause, stack, gcs, cpu_ms)
                 self.stalls.append(stall)
                 log.log(self.level, "event loop stalled %s\n%s", stall.describe(), stack)
 

@@ -1,190 +1,81 @@
-"""Polls the MT5 accounts through the configured source and says where the numbers come from.
+"""The MT5 monitor as a core service: owned by the runtime, not by any window.
 
-Qt-free: it runs on the app's asyncio loop (qasync in the GUI), reads every account's summary
-and positions each ``poll_seconds``, syncs deal history incrementally now and then, and reports
-the MT5 service state with the source really answering: "demo terminal", "direct terminal",
-"bridge <name>", or STALE "cache (age …)" when only the local cache is left. Listeners get one
-:class:`Mt5Board` per poll; the service publishes it on the event bus.
+It builds the configured source off the loop's thread (the demo terminal computes its history,
+``MetaTrader5`` loads its DLL) and polls it (:class:`~fidus_desktop.mt5.polling.Mt5Monitor`: each
+account at its own interval, a deadline per call, backoff, the cache when the source fails).
+Each board is finished here before it is published on ``EventType.MT5_BOARD``: the fund's own
+record of every account (fund, manager, status from ``mt5_accounts``, reloaded when they
+change), equity at the start of the manager's day, the equity samples stored for the charts
+(:class:`~fidus_desktop.mt5.history.EquityHistory`, pruned hourly) and the alerts judged on it
+(:class:`~.mt5_alerting.AlertKeeper`). The MT5 settings rebuild the source; the alert rules
+apply to the next board.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from bridge_link.cached import CACHE_SOURCE, CachedSource
+from bridge_link.cached import KIND_DEALS_SYNC, CachedSource
 from bridge_link.errors import BridgeError, ErrorReason
-from bridge_link.models import AccountRef, AccountSnapshot, DealsSnapshot, PositionsSnapshot
-from bridge_link.source import Mt5Source, active_source_name, active_source_since
+from bridge_link.models import DEAL_TYPE_BALANCE, Deal, DealsSnapshot
+from bridge_link.source import Mt5Source
 
+from ..domain.mt5_accounts import Mt5AccountLink
 from ..domain.values import utc_now
 from ..events import EventType
 from ..lanes import shared_lanes
+from ..mt5.alerts import Alert
+from ..mt5.board import CACHE_SOURCE, FundTotal, Mt5AccountView, Mt5Board, describe_age, fund_totals
+from ..mt5.history import EquityHistory, EquitySeries
+from ..mt5.polling import Mt5Monitor
 from ..runtime.service import Service
-from .health import HealthRegistry, ServiceName, ServiceState
+from .health import ServiceName, ServiceState
+from .mt5_alerting import AlertKeeper
 
 if TYPE_CHECKING:
     from ..app_context import AppContext
     from ..runtime.settings_change import SettingsChange
+    from .changes import Changes
+
+__all__ = ["CACHE_SOURCE", "FundTotal", "Mt5AccountView", "Mt5Board", "Mt5Monitor", "Mt5MonitorService",
+           "describe_age", "fund_totals"]
 
 log = logging.getLogger(__name__)
 
-Listener = Callable[["Mt5Board"], None]
+PRUNE_SECONDS = 3600.0
+
+
+def parse_deals(docs: Sequence[str]) -> tuple[Deal, ...]:
+    """Deals as the local cache keeps them (JSON text), validated; call it in a lane."""
+    from ..storage import doc_json
+
+    return tuple(Deal.model_validate(doc_json.loads(doc)) for doc in docs)
+
+
+def local_midnight(now: datetime) -> datetime:
+    """00:00 of the manager's (this computer's) day, as an aware UTC-comparable moment."""
+    local = now.astimezone()
+    return datetime.combine(local.date(), time(0), tzinfo=local.tzinfo)
 
 
 @dataclass(frozen=True, slots=True)
-class Mt5AccountView:
-    ref: AccountRef
-    account: AccountSnapshot | None = None
-    positions: PositionsSnapshot | None = None
-    #: Why nothing (or only stale data) could be read, for the manager.
-    error: str = ""
+class _Day:
+    """An account's start of the manager's day: its equity then, and the flows since."""
 
-    @property
-    def stale(self) -> bool:
-        return any(s is not None and s.stale for s in (self.account, self.positions))
-
-
-@dataclass(frozen=True, slots=True)
-class Mt5Board:
-    accounts: tuple[Mt5AccountView, ...]
-    #: What the status line says: "bridge vps-1", "cache (age 3 min)"...
-    source: str
-    state: ServiceState
-    polled_at: datetime = field(default_factory=utc_now)
-    detail: str = ""
-    #: Since when a failover group has been on the bridge that answers (None for a single source).
-    source_since: datetime | None = None
-
-    def view(self, login: int) -> Mt5AccountView | None:
-        return next((v for v in self.accounts if v.ref.login == login), None)
-
-
-def describe_age(seconds: float) -> str:
-    if seconds < 90:
-        return f"{int(seconds)} s"
-    if seconds < 5400:
-        return f"{round(seconds / 60)} min"
-    if seconds < 172800:
-        return f"{round(seconds / 3600)} h"
-    return f"{round(seconds / 86400)} days"
-
-
-class Mt5Monitor:
-    def __init__(self, source: Mt5Source, health: HealthRegistry, *, poll_seconds: float = 5.0,
-                 logins: Callable[[], Awaitable[Sequence[AccountRef]]] | None = None,
-                 deal_sync_seconds: float = 60.0, concurrency: int = 1,
-                 clock: Callable[[], datetime] = utc_now) -> None:
-        self.source = source
-        self.health = health
-        self.poll_seconds = poll_seconds
-        self.deal_sync_seconds = deal_sync_seconds
-        self._logins = logins or source.accounts
-        # One account at a time by default: a terminal holds one account, and interleaving accounts
-        # costs a login switch per read (benchmarks/bench_bridge_polling.py shows it slower).
-        self._limit = asyncio.Semaphore(concurrency)
-        self._clock = clock
-        self._listeners: list[Listener] = []
-        self._last_deal_sync: datetime | None = None
-        self.latest: Mt5Board | None = None
-
-    def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
-
-    def unsubscribe(self, listener: Listener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    # --- one poll ------------------------------------------------------------------------------------
-    async def _read(self, ref: AccountRef) -> Mt5AccountView:
-        async with self._limit:
-            try:
-                account = await self.source.account(ref.login)
-                positions = await self.source.positions(ref.login)
-            except BridgeError as exc:
-                return Mt5AccountView(ref, error=exc.message)
-        return Mt5AccountView(ref, account, positions)
-
-    async def poll_once(self) -> Mt5Board:
-        if self.latest is None:
-            self.health.report(ServiceName.MT5, ServiceState.CONNECTING, active_source_name(self.source))
-        try:
-            refs = tuple(await self._logins())
-        except BridgeError as exc:
-            board = Mt5Board((), active_source_name(self.source), ServiceState.OFFLINE, self._clock(), exc.message)
-            return self._publish(board)
-        if not refs:
-            board = Mt5Board((), active_source_name(self.source), ServiceState.NOT_CONFIGURED, self._clock(),
-                             "No MT5 account is configured to watch.")
-            return self._publish(board)
-        views = tuple(await asyncio.gather(*(self._read(ref) for ref in refs)))
-        board = self._board(views)
-        self._publish(board)
-        await self._maybe_sync_deals(refs)
-        return board
-
-    def _board(self, views: tuple[Mt5AccountView, ...]) -> Mt5Board:
-        now = self._clock()
-        live = [v for v in views if v.account is not None and not v.account.stale]
-        stale = [v for v in views if v.account is not None and v.account.stale]
-        errors = [v.error for v in views if v.error]
-        if live:
-            sources = {v.account.source for v in live if v.account is not None}
-            name = sources.pop() if len(sources) == 1 else active_source_name(self.source)
-            detail = f"{len(errors)} account(s) unreadable: {errors[0]}" if errors else ""
-            if stale:
-                detail = f"{len(stale)} account(s) from the cache. " + detail
-            return Mt5Board(views, name, ServiceState.ONLINE, now, detail.strip(), active_source_since(self.source))
-        if stale:
-            oldest = max(v.account.age_seconds(now) for v in stale if v.account is not None)
-            reason = getattr(getattr(self.source, "last_error", None), "message", "") or (errors[0] if errors else "")
-            return Mt5Board(views, f"{CACHE_SOURCE} (age {describe_age(oldest)})", ServiceState.STALE, now,
-                            reason or "No MT5 source answered; showing the last known values.")
-        return Mt5Board(views, active_source_name(self.source), ServiceState.OFFLINE, now,
-                        errors[0] if errors else "No MT5 source answered.")
-
-    def _publish(self, board: Mt5Board) -> Mt5Board:
-        self.latest = board
-        self.health.report(ServiceName.MT5, board.state, board.source, board.detail)
-        for listener in list(self._listeners):
-            try:
-                listener(board)
-            except Exception:  # one broken listener must not stop polling
-                log.exception("MT5 board listener failed")
-        return board
-
-    async def _maybe_sync_deals(self, refs: Sequence[AccountRef]) -> None:
-        if not isinstance(self.source, CachedSource):
-            return
-        now = self._clock()
-        if self._last_deal_sync and (now - self._last_deal_sync).total_seconds() < self.deal_sync_seconds:
-            return
-        self._last_deal_sync = now
-        for ref in refs:
-            try:
-                added = await self.source.sync_deals(ref.login)
-            except BridgeError as exc:
-                log.info("deal sync of %s skipped: %s", ref.login, exc.message)
-                return  # the source is down; the next poll's health says so
-            if added:
-                log.info("deal sync of %s: %d new deal(s)", ref.login, added)
-
+    day: date
+    revision: int
+    start: Decimal | None
+    flows: Decimal
+    checked: datetime
 
 
 class Mt5MonitorService(Service):
-    """The MT5 monitor as a core service: owned by the runtime, not by any window.
-
-    It builds the configured source off the loop's thread (the demo terminal computes its
-    history, ``MetaTrader5`` loads its DLL), polls every ``poll_seconds`` with a deadline per
-    poll (a poll that runs past it is abandoned, never queued behind), publishes each
-    :class:`Mt5Board` on ``EventType.MT5_BOARD`` and the MT5 status in health, and rebuilds the
-    source when the MT5 settings change.
-    """
-
     name = "mt5-monitor"
 
     def __init__(self, context: AppContext, *, build: Callable[[], Mt5Source] | None = None) -> None:
@@ -193,9 +84,15 @@ class Mt5MonitorService(Service):
         self._build = build
         self.source: Mt5Source | None = None
         self.monitor: Mt5Monitor | None = None
-        self._wake = asyncio.Event()
+        self.history: EquityHistory | None = None
+        self.alerts = AlertKeeper(context.settings.alerts, context.events)
         self._loop_task: asyncio.Task[None] | None = None
+        self._links: dict[int, Mt5AccountLink] = {}
+        self._recorded: dict[int, datetime] = {}
+        self._days: dict[int, _Day] = {}
+        self._watched: int | None = None
         context.events.subscribe(EventType.SETTINGS_CHANGED, self._on_settings)
+        context.events.subscribe(EventType.DATA_CHANGED, self._on_changes)
 
     @property
     def latest(self) -> Mt5Board | None:
@@ -204,16 +101,25 @@ class Mt5MonitorService(Service):
     async def start(self) -> None:
         await super().start()
         self._loop_task = self.spawn(self._run(), "poll")
+        self.spawn(self._prune_loop(), "prune")
 
     def poll_now(self) -> None:
         """Skip the rest of the wait (the panel's Refresh button)."""
-        self._wake.set()
+        if self.monitor is not None:
+            self.monitor.poll_now()
 
-    def _deadline(self) -> float:
+    def watch(self, login: int | None) -> None:
+        """The manager looks at ``login``: its pending orders are polled too."""
+        self._watched = login
+        if self.monitor is not None:
+            self.monitor.watch(login)
+
+    def call_deadline(self) -> float:
         mt5 = self._context.settings.mt5
-        # Generous against a slow bridge, but bounded: a hung source never stops the board.
-        return max(5.0, 2 * mt5.poll_seconds, mt5.connect_timeout + mt5.read_timeout)
+        # A little beyond the client's own total deadline, so its clearer error usually comes first.
+        return mt5.call_deadline_seconds or max(1.0, mt5.connect_timeout + mt5.read_timeout + 1.0)
 
+    # --- running ---------------------------------------------------------------------------------------
     async def _open_source(self) -> Mt5Source | None:
         from ..runtime.mt5_sources import build_source
 
@@ -231,31 +137,165 @@ class Mt5MonitorService(Service):
         if source is None:
             return
         self.source = source
-        settings = self._context.settings.mt5
-        self.monitor = Mt5Monitor(source, self._context.health, poll_seconds=settings.poll_seconds)
-        self.monitor.subscribe(lambda board: self._context.events.publish(EventType.MT5_BOARD, board))
-        while True:
-            try:
-                async with asyncio.timeout(self._deadline()):
-                    await self.monitor.poll_once()
-            except TimeoutError:
-                self._context.health.report(ServiceName.MT5, ServiceState.OFFLINE, active_source_name(source),
-                                            f"The MT5 source did not answer within {self._deadline():.0f} s.")
-            except Exception:  # never let one bad poll end monitoring
-                log.exception("MT5 poll failed")
-            self._wake.clear()
-            try:
-                async with asyncio.timeout(max(0.05, self._context.settings.mt5.poll_seconds)):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
+        cache = self._context.cache
+        if cache is not None and self.history is None:
+            from ..mt5.alert_history import AlertHistory
 
-    async def deals(self, login: int, date_from: datetime, date_to: datetime) -> DealsSnapshot:
+            self.history = EquityHistory(cache)
+            self.alerts.history = AlertHistory(cache)
+            await self.alerts.open()
+        await self._load_links()
+        s = self._context.settings.mt5
+        self.monitor = Mt5Monitor(
+            source, self._context.health, poll_seconds=s.poll_seconds, concurrency=s.poll_concurrency,
+            intervals={i.login: i.seconds for i in s.account_intervals if i.seconds > 0},
+            call_deadline=self.call_deadline(), backoff_max=s.backoff_max_seconds,
+            deal_sync_seconds=s.deal_sync_seconds, finish=self._finish)
+        self.monitor.subscribe(lambda board: self._context.events.publish(EventType.MT5_BOARD, board))
+        self.monitor.watch(self._watched)
+        await self.monitor.run()
+
+    async def _prune_loop(self) -> None:
+        while True:
+            await asyncio.sleep(60.0 if self.history is None else PRUNE_SECONDS)
+            if self.history is not None:
+                try:
+                    removed = await self.history.prune(utc_now())
+                    log.info("equity history pruned: %d sample(s) thinned out", removed)
+                except Exception:
+                    log.exception("pruning the equity history failed")
+
+    # --- finishing each board ---------------------------------------------------------------------------
+    async def _finish(self, board: Mt5Board, flows: Mapping[int, Sequence[Deal]]) -> Mt5Board:
+        views = []
+        for view in board.accounts:
+            view = replace(view, link=self._links.get(view.login))
+            views.append(await self._with_day(view))
+        board = replace(board, accounts=tuple(views))
+        await self._record(board)
+        return replace(board, alerts=await self.alerts.judge(board, flows))
+
+    async def _record(self, board: Mt5Board) -> None:
+        if self.history is None:
+            return
+        fresh = [v.account for v in board.accounts if v.account is not None and not v.account.stale
+                 and self._recorded.get(v.login) != v.account.fetched_at]
+        if not fresh:
+            return
+        try:
+            await self.history.record(fresh)
+        except Exception:  # a full disk costs chart points, not monitoring
+            log.exception("equity samples not stored")
+            return
+        for snap in fresh:
+            self._recorded[snap.login] = snap.fetched_at  # type: ignore[union-attr]
+
+    async def _with_day(self, view: Mt5AccountView) -> Mt5AccountView:
+        """The equity at the start of the manager's day and the deposits/withdrawals since."""
+        if view.account is None:
+            return view
+        now = utc_now()
+        midnight = local_midnight(now)
+        held = self._days.get(view.login)
+        fresh = held is not None and held.day == midnight.date() and held.revision == view.deals_revision and (
+            held.start is not None or (now - held.checked).total_seconds() < 5)
+        if not fresh:
+            start = held.start if held is not None and held.day == midnight.date() else None
+            flows = Decimal(0)
+            try:
+                if start is None and self.history is not None:
+                    # Before midnight if the app ran then, else its first reading of the day.
+                    start = await self.history.equity_at(view.login, midnight, within=timedelta(hours=12))
+                    if start is None:
+                        start = await self.history.first_after(view.login, midnight)
+                if isinstance(self.source, CachedSource):
+                    rows = await self.source.cache.get_deals(view.login, midnight)
+                    flows = sum((Decimal(str(r.get("profit", 0))) for r in rows
+                                 if r.get("type") == DEAL_TYPE_BALANCE), Decimal(0))
+            except Exception:
+                log.info("day start of %s unknown", view.login, exc_info=True)
+            held = _Day(midnight.date(), view.deals_revision, start, flows, now)
+            self._days[view.login] = held
+        return replace(view, day_start_equity=held.start, day_flows=held.flows)
+
+    async def republish(self) -> None:
+        """Publish the board again at once (links or alerts changed)."""
+        if self.monitor is not None and self.monitor.latest is not None:
+            await self.monitor.publish()
+
+    # --- fund records ------------------------------------------------------------------------------------
+    async def _load_links(self) -> None:
+        store = self._context.store
+        if store is None:
+            return
+        try:
+            self._links = {link.account: link for link in await store.mt5_accounts.find()}
+        except Exception as exc:  # the database is away: the board shows the source's labels
+            log.info("MT5 account records not read: %s", exc)
+
+    def put_link(self, link: Mt5AccountLink) -> None:
+        """A change this app made (possibly still queued): shown at once."""
+        self._links[link.account] = link
+        self.spawn(self.republish(), "republish")
+
+    def link(self, login: int) -> Mt5AccountLink | None:
+        return self._links.get(login)
+
+    def _on_changes(self, changes: Changes) -> None:
+        if self.running and changes.mt5_accounts and not changes.pending:
+            self.spawn(self._reload_links(), "links")
+
+    async def _reload_links(self) -> None:
+        await self._load_links()
+        await self.republish()
+
+    # --- alerts --------------------------------------------------------------------------------------------
+    async def acknowledge(self, keys: Sequence[str]) -> tuple[Alert, ...]:
+        alerts = await self.alerts.acknowledge(keys)
+        await self.republish()
+        return alerts
+
+    async def snooze(self, keys: Sequence[str], minutes: float | None = None) -> tuple[Alert, ...]:
+        alerts = await self.alerts.snooze(keys, minutes)
+        await self.republish()
+        return alerts
+
+    # --- what the account view reads ------------------------------------------------------------------------
+    def _source(self) -> Mt5Source:
         if self.source is None:
             raise BridgeError(ErrorReason.NOT_CONNECTED, "MT5 monitoring has not started.")
-        return await self.source.deals(login, date_from, date_to)
+        return self.source
 
+    async def deals(self, login: int, date_from: datetime, date_to: datetime) -> DealsSnapshot:
+        return await self._source().deals(login, date_from, date_to)
+
+    async def history_deals(self, login: int) -> DealsSnapshot:
+        """The account's whole deal history as synced into the local cache (the account view,
+        charts and statistics read this; live from the source when nothing was synced yet).
+        Parsed in the cpu lane: a long history would hold the window for a while."""
+        source = self._source()
+        now = utc_now()
+        start, end = now - timedelta(days=1100), now + timedelta(days=1)
+        if isinstance(source, CachedSource) and await source.deals_synced(login) and (
+                docs := await source.cache.get_deal_docs(login)):
+            sync = await source.cache.get_snapshot(KIND_DEALS_SYNC, str(login))
+            deals = await shared_lanes().cpu.run(lambda: parse_deals(docs), action=f"read the deals of {login}")
+            first = min(start, deals[0].time) if deals else start
+            return DealsSnapshot(login=login, date_from=first, date_to=end, deals=deals, source=CACHE_SOURCE,
+                                 fetched_at=sync.fetched_at if sync else now, stale=False)
+        return await source.deals(login, start, end)
+
+    async def equity_series(self, login: int, start: datetime | None = None) -> EquitySeries:
+        if self.history is None:
+            return EquitySeries.empty()
+        return await self.history.series(login, start)
+
+    # --- settings --------------------------------------------------------------------------------------------
     def _on_settings(self, change: SettingsChange) -> None:
+        if change.touches("alerts"):
+            self.alerts.apply_settings(change.new.alerts)
+            if self.running:
+                self.spawn(self.republish(), "alerts")
         if self.running and change.touches("mt5"):
             self.spawn(self._restart(), "restart")
 

@@ -192,6 +192,12 @@ class LocalCache:
     async def get_deals(self, account: int, date_from: datetime | None = None,
                         date_to: datetime | None = None) -> list[dict[str, Any]]:
         """Deals with ``date_from <= time < date_to`` (either bound optional), oldest first."""
+        return [doc_json.loads(doc) for doc in await self.get_deal_docs(account, date_from, date_to)]
+
+    async def get_deal_docs(self, account: int, date_from: datetime | None = None,
+                            date_to: datetime | None = None) -> list[str]:
+        """As :meth:`get_deals`, the stored text not yet parsed: a long history is parsed in a
+        lane (``doc_json.loads``), not on the loop's thread."""
         sql = "SELECT doc FROM deals WHERE account = ?"
         params: list[Any] = [account]
         if date_from is not None:
@@ -201,7 +207,7 @@ class LocalCache:
             sql += " AND time < ?"
             params.append(_stamp(date_to))
         rows = await self._db.fetch(sql + " ORDER BY time, ticket", params)
-        return [doc_json.loads(doc) for (doc,) in rows]
+        return [doc for (doc,) in rows]
 
     async def count_deals(self, account: int) -> int:
         [(count,)] = await self._db.fetch("SELECT count(*) FROM deals WHERE account = ?", (account,))

@@ -102,3 +102,23 @@ async def test_deals_come_from_the_cache_when_offline(direct, cache, terminal, c
     assert [d.ticket for d in held.deals] == [d.ticket for d in live.deals]
     assert [d.amount for d in held.deals] == [d.amount for d in live.deals]
     assert all(d.time.tzinfo is not None for d in held.deals)
+
+
+async def test_a_first_sync_in_pieces_ends_with_the_whole_history(direct, cache, terminal, clock) -> None:
+    spy = Spy(direct)
+    source = CachedSource(spy, cache, clock=lambda: utc(clock))
+    pieces = 0
+    while True:
+        await source.sync_deals(88001003, max_span=timedelta(days=92))
+        pieces += 1
+        if await source.deals_synced(88001003):
+            break
+        assert pieces < 20, "the sync never caught up"
+    terminal.login(88001003)
+    everything = terminal.history_deals_get(datetime(2020, 1, 1, tzinfo=UTC), utc(clock) + timedelta(days=1))
+    assert await cache.count_deals(88001003) == len(everything)
+    assert pieces >= 10 and all(b - a <= timedelta(days=92) for a, b in spy.windows)  # never one long read
+    assert all(later[0] <= earlier[1] for earlier, later in zip(spy.windows, spy.windows[1:], strict=False))
+    clock.advance(86400)
+    await source.sync_deals(88001003, max_span=timedelta(days=92))  # caught up: incremental again
+    assert spy.windows[-1][0] >= utc(clock) - timedelta(days=3) and await source.deals_synced(88001003)

@@ -80,3 +80,22 @@ async def test_factory_builds_each_configured_source(tmp_path) -> None:
         await source.close()
     finally:
         await cache.close()
+
+
+def test_set_password_puts_an_mt5_password_in_the_bridge_machines_keyring_only(monkeypatch, capsys) -> None:
+    import io
+
+    from bridge_link.server.auth import KEYRING_SERVICE
+    from bridge_link.server.session import PasswordBook
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("Tr1cky-pass\n"))
+    assert main(["set-password", "886557", "--stdin"]) == 0
+    out = capsys.readouterr()
+    assert "stored" in out.out and "Tr1cky" not in out.out + out.err
+    store = SecretStore(service=KEYRING_SERVICE)
+    # What the bridge's account switches read: the keyring entry of its own machine.
+    assert PasswordBook(store.get)(886557) == "Tr1cky-pass"
+    assert main(["set-password", "886557", "--delete"]) == 0
+    assert PasswordBook(store.get)(886557) is None
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert main(["set-password", "886557", "--stdin"]) == 2  # nothing given: nothing stored

@@ -1,30 +1,40 @@
-"""The MT5 panel: every account's balance, equity, margin level and positions, then the positions
-and deals of the selected one, with the source answering and a stale badge when it is the cache.
+"""The MT5 panel: every account at a glance, one account's positions, deals, charts and statistics,
+the money managers and their fees, the alerts and their rules, and the accounts' setup.
 
 Polling belongs to the core (:class:`fidus_desktop.services.mt5_monitor.Mt5MonitorService`): it
 runs whether or not this panel exists, and each board reaches the panel on the GUI thread as an
-``EventType.MT5_BOARD`` event. A board that arrives while the panel is hidden is kept and drawn
-when it is shown.
+``EventType.MT5_BOARD`` event; a board that arrives while the panel is hidden is drawn when it
+is shown. Tabs are filled when first shown and redrawn only while in sight; everything heavier
+than formatting a row (filters, chart arrays, statistics, fees) runs in a lane.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from bridge_link.models import DealsSnapshot
-from fidus_desktop.domain.values import utc_now
 from fidus_desktop.events import EventType
+from fidus_desktop.lanes import shared_lanes
+from fidus_desktop.mt5.board import Mt5Board
+from fidus_desktop.mt5.charts import account_charts
 from fidus_desktop.services.health import ServiceState
-from fidus_desktop.services.mt5_monitor import Mt5Board, Mt5MonitorService
+from fidus_desktop.services.mt5_accounts import add_config, assign_account, remove_config
+from fidus_desktop.services.mt5_managers import managers_view
+from fidus_desktop.services.mt5_monitor import Mt5MonitorService
 
 from ..panels.base import Panel
-from ..widgets.table_model import KeyedTableModel, TableData, selected_positions, table_view
-from .tables import ACCOUNT_COLUMNS, DEAL_COLUMNS, POSITION_COLUMNS, accounts_data, deals_data, positions_data
+from .account_view import AccountView
+from .alerts_view import AlertsView
+from .charts import ChartsView
+from .managers_view import ManagersView
+from .overview import OverviewView
+from .setup_view import ConfigDialog, LinkDialog, LinkRow, SetupView
+from .stats_view import StatsView, compute
 
-DEALS_DAYS = 90
+#: Changes to these records redraw the managers and setup tabs.
+RECORDS = ("mt5_accounts", "mt5_account_config", "money_managers")
 
 
 class Mt5Panel(Panel):
@@ -37,14 +47,21 @@ class Mt5Panel(Panel):
         self.service = context.service(Mt5MonitorService)
         self.board: Mt5Board | None = None
         self.selected_login: int | None = None
-        self.deals: DealsSnapshot | None = None
-        self._deals_generation = 0
+        self.history: DealsSnapshot | None = None
+        self._history_of: tuple[int, int] | None = None
+        self._generation = 0
+        self._requests: dict[str, int] = {}
+        self._dirty: set[QWidget] = set()
+        self._dialog: Any = None
+        #: Each account's currency, as last read (the statistics show it even while the source is down).
+        self._currency: dict[int, str] = {}
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         header = QHBoxLayout()
         self.source_label = QLabel("MT5: starting…", self)
         self.source_label.setObjectName("panelSubheading")
+        self.source_label.setWordWrap(True)
         self.stale_badge = QLabel("STALE", self)
         self.stale_badge.setObjectName("staleBadge")
         self.stale_badge.setToolTip("No MT5 source answers: these are the last known values from this computer.")
@@ -56,25 +73,38 @@ class Mt5Panel(Panel):
         header.addWidget(self.refresh_button)
         layout.addLayout(header)
 
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        self.accounts = KeyedTableModel(ACCOUNT_COLUMNS, tasks, self)
-        self.accounts_view = table_view(splitter, self.accounts)
-        self.accounts_view.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.accounts.sorted.connect(self._reselect)
-        self.detail_tabs = QTabWidget(splitter)
-        self.positions = KeyedTableModel(POSITION_COLUMNS, tasks, self)
-        self.positions_view = table_view(self.detail_tabs, self.positions, sort_column=8)
-        self.deals_model = KeyedTableModel(DEAL_COLUMNS, tasks, self)
-        self.deals_view = table_view(self.detail_tabs, self.deals_model, descending=True)
-        self.detail_tabs.addTab(self.positions_view, "Positions")
-        self.detail_tabs.addTab(self.deals_view, f"Deals ({DEALS_DAYS} days)")
-        self.deals_state = QLabel("", self)
-        splitter.addWidget(self.accounts_view)
-        splitter.addWidget(self.detail_tabs)
-        layout.addWidget(splitter, 1)
-        layout.addWidget(self.deals_state)
+        self.tabs = QTabWidget(self)
+        self.overview = OverviewView(tasks, self)
+        self.account = AccountView(tasks, self)
+        self.charts = ChartsView(self)
+        self.stats = StatsView(self)
+        self.managers = ManagersView(tasks, self)
+        self.alerts = AlertsView(tasks, self)
+        self.setup = SetupView(tasks, self)
+        for widget, title in ((self.overview, "Overview"), (self.account, "Account"), (self.charts, "Charts"),
+                              (self.stats, "Statistics"), (self.managers, "Money managers"),
+                              (self.alerts, "Alerts"), (self.setup, "Setup")):
+            self.tabs.addTab(widget, title)
+        self._dirty = {self.charts, self.stats, self.managers, self.setup}
+        layout.addWidget(self.tabs, 1)
+        self.tabs.currentChanged.connect(lambda _i: self._fill_current())
+
+        self.overview.account_chosen.connect(self.choose)
+        self.stats.period.currentIndexChanged.connect(lambda _i: self._mark(self.stats))
+        self.stats.date_from.dateChanged.connect(lambda _d: self._mark(self.stats))
+        self.stats.date_to.dateChanged.connect(lambda _d: self._mark(self.stats))
+        self.managers.refresh_requested.connect(lambda: self._mark(self.managers))
+        self.alerts.acknowledge_requested.connect(self.acknowledge)
+        self.alerts.snooze_requested.connect(self.snooze)
+        self.alerts.history_requested.connect(self.load_alert_history)
+        self.alerts.settings_edited.connect(self.save_alert_settings)
+        self.alerts.show_settings(context.settings.alerts)
+        self.setup.edit_link_requested.connect(self.edit_link)
+        self.setup.add_config_requested.connect(self.add_config)
+        self.setup.remove_config_requested.connect(self.remove_config)
         if bridge is not None:
             bridge.on(EventType.MT5_BOARD, self._on_board)
+            bridge.on(EventType.SETTINGS_CHANGED, self._on_settings)
         if self.service is None:
             self.source_label.setText("MT5 monitoring is not running in this window.")
         elif self.service.latest is not None:
@@ -90,6 +120,15 @@ class Mt5Panel(Panel):
         self.board = board
         self.invalidate("board")
 
+    def _on_settings(self, change: Any) -> None:
+        if change.touches("alerts"):
+            self.alerts.show_settings(change.new.alerts)
+
+    def on_changes(self, changes: Any) -> None:
+        if changes.affects(*RECORDS):
+            self._mark(self.managers)
+            self._mark(self.setup)
+
     def refresh(self, why: set[str]) -> None:
         if self.board is not None:
             self.show_board(self.board)
@@ -97,71 +136,228 @@ class Mt5Panel(Panel):
     def refresh_now(self) -> None:
         if self.service is not None:
             self.service.poll_now()
+        self._history_of = None
+        for tab in (self.charts, self.stats, self.managers, self.setup):
+            self._dirty.add(tab)
         if self.selected_login is not None:
-            self.load_deals(self.selected_login)
+            self.load_history(self.selected_login)
+        self._fill_current()
 
     def show_board(self, board: Mt5Board) -> None:
         self.board = board
+        self._currency.update({v.login: v.account.currency for v in board.accounts if v.account is not None})
         since = f" (since {board.source_since.astimezone():%H:%M})" if board.source_since else ""
         self.source_label.setText(f"MT5 source: {board.source}{since}" + (f" — {board.detail}" if board.detail else ""))
         self.stale_badge.setVisible(board.state is ServiceState.STALE)
-        self.accounts.set_data(accounts_data(board.accounts))
-        self._reselect()
-        self._show_positions()
+        self.overview.show_board(board)
+        self.alerts.show_alerts(board.alerts)
+        view = board.view(self.selected_login) if self.selected_login is not None else None
+        self.account.show_live(view)
+        if view is not None and view.account is not None:
+            self.stats.set_currency(view.account.currency)  # known once the account was read
+        if view is not None and self._history_of not in (None, (view.login, view.deals_revision)):
+            self.load_history(view.login)  # the deal sync brought new deals
 
-    def _reselect(self) -> None:
-        """Keep the manager's selection across polls (by login, whatever the order)."""
-        count = self.accounts.rowCount()
-        if not count:
+    # ---- the chosen account --------------------------------------------------------------------
+
+    def choose(self, login: int) -> None:
+        if login == self.selected_login:
             return
-        logins = [self.accounts.row(i).ref.login for i in range(count)]
-        target = logins.index(self.selected_login) if self.selected_login in logins else 0
-        self.accounts_view.selectRow(target)
+        self.selected_login = login
+        if self.service is not None:
+            self.service.watch(login)
+        self.account.show_live(self.board.view(login) if self.board else None)
+        self.load_history(login)
 
-    def _selection_changed(self, *_args: object) -> None:
-        selected = selected_positions(self.accounts_view)
-        if not selected:
-            return
-        login = self.accounts.row(selected[0]).ref.login
-        if login != self.selected_login:
-            self.selected_login = login
-            self._show_positions()
-            self.load_deals(login)
-
-    def _show_positions(self) -> None:
+    def _title(self) -> str:
         view = self.board.view(self.selected_login) if self.board and self.selected_login else None
-        self.positions.set_data(positions_data(view.positions.positions) if view and view.positions
-                                else TableData.empty())
+        if view is None:
+            return f"Account {self.selected_login}"
+        stale = " (stale)" if view.stale else ""
+        return f"{view.name} ({view.login}) · {view.fund or 'no fund'}{stale}"
 
-    # ---- deals ---------------------------------------------------------------------------
-
-    def load_deals(self, login: int) -> None:
+    def load_history(self, login: int) -> None:
         if self.service is None:
             return
-        self._deals_generation += 1
-        generation = self._deals_generation
-        now = utc_now()
-        self.deals_state.setText(f"Loading the deals of {login}…")
-        self.tasks.run(self.service.deals(login, now - timedelta(days=DEALS_DAYS), now + timedelta(days=1)),
-                       name="mt5-deals", on_success=lambda snap: self._show_deals(generation, snap),
-                       on_failure=lambda exc: self._deals_failed(generation, exc))
+        self._generation += 1
+        generation = self._generation
+        view = self.board.view(login) if self.board else None
+        self._history_of = (login, view.deals_revision if view else 0)
+        self.account.state.setText(f"Reading the deals of {login}…")
+        self.tasks.run(self.service.history_deals(login), name="mt5-deals",
+                       on_success=lambda snap: self._history_read(generation, snap),
+                       on_failure=lambda exc: self._history_failed(generation, exc))
 
-    def _show_deals(self, generation: int, snap: DealsSnapshot) -> None:
-        if generation != self._deals_generation:
-            return  # the manager picked another account meanwhile
-        self.deals = snap
-        self.deals_model.set_data(deals_data(snap.deals))
-        origin = "from the local cache" if snap.stale else f"from {snap.source}"
-        self.deals_state.setText(f"{len(snap.deals)} deals of {snap.login} in {DEALS_DAYS} days, {origin}.")
+    def _history_read(self, generation: int, snap: DealsSnapshot) -> None:
+        if generation != self._generation:
+            return  # another account was chosen meanwhile
+        self.history = snap
+        self.account.show_history(snap)
+        self._mark(self.charts)
+        self._mark(self.stats)
 
-    def _deals_failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._deals_generation:
+    def _history_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
             return
-        self.deals_model.set_data(TableData.empty())
         message = getattr(exc, "message", None)
-        self.deals_state.setText(f"The deals could not be read: {message}" if message else "The deals could not be read.")
+        text = f"The deals could not be read: {message}" if message else "The deals could not be read."
+        self.account.clear_history(text)
+        self.charts.clear(text)
+        self.stats.clear(text)
         if message is None:
             self.tasks.report(exc, "reading MT5 deals")
 
+    # ---- tabs filled when shown ---------------------------------------------------------------
+
+    def _mark(self, tab: QWidget) -> None:
+        self._dirty.add(tab)
+        if self.isVisible() and self.tabs.currentWidget() is tab:
+            self._fill_current()
+
+    def _fill_current(self) -> None:
+        tab = self.tabs.currentWidget()
+        if tab not in self._dirty:
+            return
+        if tab is self.charts and self.history is not None:
+            self._dirty.discard(tab)
+            self._draw_charts()
+        elif tab is self.stats and self.history is not None:
+            self._dirty.discard(tab)
+            self._compute_stats()
+        elif tab is self.managers:
+            self._dirty.discard(tab)
+            self._load_managers()
+        elif tab is self.setup:
+            self._dirty.discard(tab)
+            self._load_setup()
+
+    def _balance(self) -> Any:
+        view = self.board.view(self.selected_login) if self.board and self.selected_login else None
+        return view.account.balance if view and view.account else None
+
+    def _request(self, what: str) -> tuple[int, int]:
+        """A token for one computation: its result is shown only if nothing newer was asked since."""
+        self._requests[what] = self._requests.get(what, 0) + 1
+        return self._generation, self._requests[what]
+
+    def _current(self, what: str, token: tuple[int, int]) -> bool:
+        return token == (self._generation, self._requests.get(what, 0))
+
+    def _draw_charts(self) -> None:
+        assert self.service is not None and self.history is not None
+        generation, login, deals, balance = self._request("charts"), self.history.login, self.history.deals, self._balance()
+        service = self.service
+
+        async def build():
+            samples = await service.equity_series(login)
+            return await shared_lanes().cpu.run(lambda: account_charts(deals, samples.t, samples.equity, balance),
+                                                action="chart arrays")
+
+        self.tasks.run(build(), name="mt5-charts", on_success=lambda charts: self._charts_ready(generation, charts))
+
+    def _charts_ready(self, generation: tuple[int, int], charts: Any) -> None:
+        if self._current("charts", generation):
+            self.charts.show_charts(charts, self._title())
+
+    def _compute_stats(self) -> None:
+        assert self.history is not None
+        generation, deals, balance = self._request("stats"), self.history.deals, self._balance()
+        start, end = self.stats.bounds()
+        self.tasks.run(lambda: compute(deals, balance, start, end), lane="cpu", name="mt5-statistics",
+                       on_success=lambda stats: self._stats_ready(generation, stats))
+
+    def _stats_ready(self, generation: tuple[int, int], stats: Any) -> None:
+        if self._current("stats", generation):
+            self.stats.show_stats(stats, self._title(), self._currency.get(self.selected_login, ""))
+
+    def _load_managers(self) -> None:
+        if self.context.store is None:
+            self.managers.show_failure("The fund database is not connected: the managers' records cannot be read.")
+            return
+        self.tasks.run(managers_view(self.context), name="mt5-managers", on_success=self.managers.show_figures,
+                       on_failure=lambda exc: self.managers.show_failure(
+                           getattr(exc, "message", "The managers' figures could not be computed.")))
+
+    # ---- alerts --------------------------------------------------------------------------------
+
+    def acknowledge(self, keys: list[str]) -> None:
+        if self.service is not None and keys:
+            self.tasks.run(self.service.acknowledge(keys), name="acknowledge alerts",
+                           on_success=self.alerts.show_alerts)
+
+    def snooze(self, keys: list[str], minutes: float) -> None:
+        if self.service is not None and keys:
+            self.tasks.run(self.service.snooze(keys, minutes), name="snooze alerts", on_success=self.alerts.show_alerts)
+
+    def load_alert_history(self) -> None:
+        if self.service is not None:
+            self.tasks.run(self.service.alerts.past(), name="alert history", on_success=self.alerts.show_history)
+
+    def save_alert_settings(self, alerts: Any) -> None:
+        # Settings are one small file; the change is announced and the monitor applies it.
+        self.context.update_settings(self.context.settings.replace(alerts=alerts))
+
+    # ---- setup ---------------------------------------------------------------------------------
+
+    def _load_setup(self) -> None:
+        store = self.context.store
+        if store is None:
+            self.setup.state.setText("The fund database is not connected: the account records cannot be read.")
+            return
+        served = {v.login: v for v in (self.board.accounts if self.board else ())}
+
+        async def read():
+            links = {link.account: link for link in await store.mt5_accounts.find()}
+            rows = [LinkRow(n, (links[n].name if n in links else "") or (served[n].name if n in served else ""),
+                            links.get(n), n in served) for n in sorted(set(links) | set(served))]
+            return rows, await store.mt5_configs.find(), await store.money_managers.find()
+
+        self.tasks.run(read(), name="mt5-setup", on_success=lambda got: self.setup.show_records(*got))
+
+    def _open(self, dialog: Any, save: Any) -> None:
+        self._dialog = dialog  # one dialog at a time, kept alive while open
+        dialog.submitted.connect(save)
+        dialog.finished.connect(lambda _: setattr(self, "_dialog", None))
+        dialog.open()
+
+    def _saved(self, dialog: Any, what: str):  # noqa: ANN202
+        def done(result: Any) -> None:
+            write = result[1]
+            dialog.accept()
+            if write is not None and write.queued:
+                self.setup.state.setText(f"{what} saved on this computer: {write.reason} It is written to the "
+                                         "database when it is back.")
+            self._mark(self.setup)
+            self._mark(self.managers)
+
+        return done
+
+    def edit_link(self, row: LinkRow) -> LinkDialog:
+        dialog = LinkDialog(row, self.setup.managers, self)
+        view = self.board.view(row.login) if self.board else None
+        self._open(dialog, lambda assignment: self.tasks.run(
+            assign_account(self.context, assignment, read=row.link, name=row.name,
+                           server=view.server if view else ""),
+            name="link MT5 account", initiator=self, on_success=self._saved(dialog, "The change"),
+            on_failure=dialog.show_failure))
+        return dialog
+
+    def add_config(self) -> ConfigDialog:
+        dialog = ConfigDialog(self)
+        self._open(dialog, lambda payload: self.tasks.run(
+            add_config(self.context, payload[0], password=payload[1]), name="add MT5 login", initiator=self,
+            on_success=self._saved(dialog, "The account"), on_failure=dialog.show_failure))
+        return dialog
+
+    def remove_config(self, config: Any, forget: bool) -> None:
+        self.tasks.run(remove_config(self.context, config, forget_password=forget), name="remove MT5 login",
+                       initiator=self, on_success=lambda _r: self._mark(self.setup))
+
+    def on_shown(self) -> None:
+        super().on_shown()
+        self._fill_current()
+
     def actions(self) -> list[tuple[str, object]]:
-        return [("MT5: refresh now", self.refresh_now)]
+        return [("MT5: refresh now", self.refresh_now),
+                ("MT5: alerts", lambda: self.tabs.setCurrentWidget(self.alerts)),
+                ("MT5: money managers", lambda: self.tabs.setCurrentWidget(self.managers))]

@@ -1,18 +1,19 @@
-"""Appearance and exports: the window's colours, and how CSV files are written for Excel."""
+"""Appearance, exports and statements: the window's colours, how CSV files are written for Excel,
+and how client statements look."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
-from fidus_desktop.config import ExportSettings, UiSettings
+from fidus_desktop.config import ExportSettings, StatementSettings, UiSettings
 from fidus_desktop.exports import system_numbers
 
 from .page import SettingsPage
 
 
 class AppearancePage(SettingsPage):
-    TITLE = "Appearance and exports"
-    PREFIXES = ("ui", "exports")
+    TITLE = "Appearance, exports and statements"
+    PREFIXES = ("ui", "exports", "statements")
 
     def __init__(self, session, tasks, parent: QWidget | None = None) -> None:
         super().__init__(session, tasks, parent)
@@ -31,4 +32,7 @@ class AppearancePage(SettingsPage):
         here.setObjectName("settingDescription")
         here.setWordWrap(True)
         files.row("", here)
+        statements = self.form("Client statements")
+        for name in ("paper", "logo_path", "email_from", "note"):
+            statements.field(f"statements.{name}", StatementSettings)
         self.layout_.addStretch(1)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton, QWidget
 
-from fidus_desktop.config import Mt5Settings
+from fidus_desktop.config import Mt5Settings, account_intervals_text, describe, read_account_intervals
 from fidus_desktop.errors import ValidationError
 
 from .. import file_dialogs
@@ -70,8 +70,13 @@ class Mt5Page(SettingsPage):
         clock.field("mt5.server_utc_offset", Mt5Settings)
         clock.field("mt5.server_dst", Mt5Settings)
         timing = self.form("Timing")
-        for name in ("poll_seconds", "connect_timeout", "read_timeout"):
+        for name in ("poll_seconds", "connect_timeout", "read_timeout", "poll_concurrency", "call_deadline_seconds",
+                     "backoff_max_seconds", "deal_sync_seconds"):
             timing.field(f"mt5.{name}", Mt5Settings)
+        self.intervals = QLineEdit(self)
+        self.intervals.setPlaceholderText("e.g. 88001001: 2, 88001002: 30")
+        self.intervals.setToolTip(describe(Mt5Settings, "account_intervals"))
+        timing.row("Accounts at their own interval", self.intervals)
         advanced = self.form("Advanced")
         advanced.field("mt5.password_secret", Mt5Settings)
         self.layout_.addStretch(1)
@@ -129,6 +134,7 @@ class Mt5Page(SettingsPage):
                                          if self.session.has_secret(mt5.password_secret)
                                          else "The login's password (kept in the keyring)")
         self.bridges.set_bridges(mt5.bridges, self.session.has_secret)
+        self.intervals.setText(account_intervals_text(mt5.account_intervals))
         self._source_changed()
         self._fill_found()
 
@@ -140,6 +146,11 @@ class Mt5Page(SettingsPage):
             if not login.isdigit():
                 raise ValidationError("A login is a number.", {"mt5.accounts": "A login is a number."})
             self.session.set_secret(f"{mt5.password_secret}-{int(login)}", self.other_password.text())
+        try:
+            intervals = read_account_intervals(self.intervals.text())
+        except ValueError as exc:
+            raise ValidationError(str(exc), {"mt5.account_intervals": str(exc)}) from None
+        self.session.edit("mt5", account_intervals=intervals)
         self.session.set_bridges(self.bridges.values())
         for row, bridge in zip(self.bridges.rows, self.session.settings.mt5.bridges, strict=True):
             row.entry = bridge.api_key_secret
@@ -148,4 +159,4 @@ class Mt5Page(SettingsPage):
         self.bridges.show_problems(problems)
 
     def extra_covered(self) -> set[str]:
-        return {"mt5.bridges"}
+        return {"mt5.bridges", "mt5.account_intervals"}

@@ -48,7 +48,11 @@ class Column:
     #: Name handed to :attr:`TableData.sort_key`; ``None``: not sortable by a header click.
     sort: str | None = None
     numeric: bool = False
-    tooltip: str = ""
+    #: A fixed text, or ``row -> text`` for a tooltip per row (the reason behind a status).
+    tooltip: str | Callable[[Any], str] = ""
+    #: ``row -> QIcon`` (or ``None``) shown before the text: a state marked by icon and words,
+    #: never by colour alone.
+    icon: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +225,10 @@ class KeyedTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._formatted(index.row())[1]
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip:
-            return column.tooltip
+            tip = column.tooltip
+            return (tip(self._data.row(self._keys[index.row()])) or None) if callable(tip) else tip
+        if role == Qt.ItemDataRole.DecorationRole and column.icon is not None:
+            return column.icon(self._data.row(self._keys[index.row()]))
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
@@ -231,7 +238,8 @@ class KeyedTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
             return RIGHT if self.columns[section].numeric else LEFT
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return self.columns[section].tooltip or None
+            tip = self.columns[section].tooltip
+            return None if callable(tip) else tip or None
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
