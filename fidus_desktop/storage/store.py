@@ -8,19 +8,26 @@ from contextlib import AbstractAsyncContextManager
 from ..domain.activity import ActivityEntry
 from ..domain.funds import DEFAULT_PRODUCTS, FundProduct
 from ..domain.investments import Investment
+from ..domain.leads import PortalLead
 from ..domain.money_managers import MoneyManager
 from ..domain.mt5_accounts import Mt5AccountLink
 from ..domain.mt5_config import Mt5AccountConfig
 from ..domain.people import Client
 from ..domain.prospects import Prospect
+from ..domain.readiness import ClientReadiness
 from .base import DocumentBackend, Repository
-from .codecs import (ActivityCodec, ClientCodec, InvestmentCodec, MoneyManagerCodec, Mt5AccountCodec,
-                     Mt5AccountConfigCodec, ProductCodec, ProspectCodec)
+from .codecs import (ActivityCodec, ClientCodec, InvestmentCodec, LeadCodec, MoneyManagerCodec, Mt5AccountCodec,
+                     Mt5AccountConfigCodec, ProductCodec, ProspectCodec, ReadinessCodec, ReferralClientCodec)
 from .spec import CollectionSpec
 
 CODECS = (ClientCodec(), ProspectCodec(), InvestmentCodec(), ProductCodec(), ActivityCodec(),
-          Mt5AccountCodec(), MoneyManagerCodec(), Mt5AccountConfigCodec())
+          Mt5AccountCodec(), MoneyManagerCodec(), Mt5AccountConfigCodec(), LeadCodec(), ReadinessCodec(),
+          ReferralClientCodec())
 SPECS: tuple[CollectionSpec, ...] = tuple(c.spec for c in CODECS)
+
+#: Every ``users`` document, whatever its type: usernames are unique across admins, clients and
+#: agents (the original checks before each insert). Read only; never in SPECS (same table).
+ALL_USERS = CollectionSpec(name="users", key=ClientCodec.spec.key, fields=ClientCodec.spec.fields)
 
 
 class FundStore:
@@ -40,6 +47,11 @@ class FundStore:
             backend.collection(MoneyManagerCodec.spec), c[MoneyManagerCodec])
         self.mt5_configs: Repository[Mt5AccountConfig] = Repository(
             backend.collection(Mt5AccountConfigCodec.spec), c[Mt5AccountConfigCodec])
+        self.leads: Repository[PortalLead] = Repository(backend.collection(LeadCodec.spec), c[LeadCodec])
+        self.readiness: Repository[ClientReadiness] = Repository(
+            backend.collection(ReadinessCodec.spec), c[ReadinessCodec])
+        self.referral_clients: Repository[Client] = Repository(
+            backend.collection(ReferralClientCodec.spec), c[ReferralClientCodec])
 
     @property
     def kind(self) -> str:
@@ -51,7 +63,15 @@ class FundStore:
 
     def repositories(self) -> Iterable[Repository]:
         return (self.clients, self.prospects, self.investments, self.products, self.activity,
-                self.mt5_accounts, self.money_managers, self.mt5_configs)
+                self.mt5_accounts, self.money_managers, self.mt5_configs, self.leads, self.readiness,
+                self.referral_clients)
+
+    async def username_taken(self, username: str) -> bool:
+        """Whether any ``users`` document (admin, client or agent) has ``username``."""
+        from .query import Eq, Query
+
+        users = self.backend.collection(ALL_USERS)
+        return await users.count(Query(where=(Eq("username", username),))) > 0
 
     def repository(self, collection: str) -> Repository:
         """The repository holding the original's collection ``collection`` (``users`` -> clients)."""

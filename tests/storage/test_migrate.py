@@ -100,7 +100,8 @@ async def test_a_copy_into_sqlite_keeps_every_document_as_it_was(
     counts = await copy_fund(fund_store, target)
 
     assert counts == {"fund_products": 4, "users": 1, "crm_prospects": 2, "investments": 1,
-                      "activity_logs": 1, "mt5_accounts": 1, "money_managers": 0, "mt5_account_config": 0}
+                      "activity_logs": 1, "mt5_accounts": 1, "money_managers": 0, "mt5_account_config": 0,
+                      "leads": 0, "client_readiness": 0, "clients": 0}
     assert_same_fund(await documents_of(fund_store), await documents_of(target))
 
 

@@ -3,11 +3,14 @@
 from .activity import ActivityCodec
 from .clients import ClientCodec
 from .investments import InvestmentCodec
+from .leads import LeadCodec
 from .money_managers import MoneyManagerCodec
 from .mt5_accounts import Mt5AccountCodec
 from .mt5_config import Mt5AccountConfigCodec
 from .products import ProductCodec
 from .prospects import ProspectCodec
+from .readiness import ReadinessCodec
+from .referral_clients import ReferralClientCodec
 
-__all__ = ["ActivityCodec", "ClientCodec", "InvestmentCodec", "MoneyManagerCodec", "Mt5AccountCodec",
-           "Mt5AccountConfigCodec", "ProductCodec", "ProspectCodec"]
+__all__ = ["ActivityCodec", "ClientCodec", "InvestmentCodec", "LeadCodec", "MoneyManagerCodec", "Mt5AccountCodec",
+           "Mt5AccountConfigCodec", "ProductCodec", "ProspectCodec", "ReadinessCodec", "ReferralClientCodec"]
