@@ -169,6 +169,31 @@ class AlertSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CrmSavedFilter:
+    """A pipeline filter the manager saved under a name (``fidus_desktop.crm.filters``)."""
+
+    name: str = _described("", "The name the filter is listed under.")
+    stages: tuple[str, ...] = _described((), "Stages shown (lead, qualified, proposal, negotiation, won, lost); "
+                                              "empty = all.")
+    source: str = _described("", "Only prospects from this source; empty = any.")
+    owner: str = _described("", "Only prospects this person looks after; empty = anyone.")
+    due: str = _described("", "Next action: overdue, this_week, none, or empty = any.")
+    kyc: tuple[str, ...] = _described((), "AML/KYC statuses shown; empty = all.")
+    text: str = _described("", "Text searched in name, e-mail, phone and notes.")
+    include_leads: bool = _described(True, "Show the web portal's leads too.")
+
+
+@dataclass(frozen=True, slots=True)
+class CrmSettings:
+    saved_filters: tuple[CrmSavedFilter, ...] = _described((), "Pipeline filters saved by name (CRM panel).")
+    default_owner: str = _described("", "Owner given to prospects created in this window; empty = none.")
+    reminder_check_seconds: float = _described(60.0, "How often due next-action reminders are looked for, in "
+                                                     "seconds.")
+    kanban_page_size: int = _described(40, "Cards a kanban column shows before 'show more'.")
+    folded_stages: tuple[str, ...] = _described(("won", "lost"), "Kanban columns shown folded.")
+
+
+@dataclass(frozen=True, slots=True)
 class UiSettings:
     #: ``QMainWindow.saveGeometry()`` / ``saveState()`` as base64, written on close.
     window_geometry: str = ""
@@ -184,6 +209,7 @@ class Settings:
     mt5: Mt5Settings = field(default_factory=Mt5Settings)
     google: GoogleSettings = field(default_factory=GoogleSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    crm: CrmSettings = field(default_factory=CrmSettings)
     ui: UiSettings = field(default_factory=UiSettings)
 
     def replace(self, **changes: Any) -> Settings:
