@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "fidus_desktop.commands.report",
     "fidus_desktop.commands.google",
     "fidus_desktop.commands.mt5",
+    "fidus_desktop.commands.crm",
 )
 
 
