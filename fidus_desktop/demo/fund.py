@@ -14,9 +14,11 @@ from decimal import Decimal
 from ..domain.activity import ActivityEntry
 from ..domain.funds import DEFAULT_PRODUCTS, PaymentFrequency
 from ..domain.investments import Investment, InvestmentShape, InvestmentStatus
+from ..domain.leads import PortalLead
 from ..domain.mt5_accounts import Mt5AccountLink
 from ..domain.people import Client, KycStatus
 from ..domain.prospects import Prospect, Stage
+from ..domain.readiness import ClientReadiness
 from ..portfolio.loader import book_from_records
 from ..services.payment_calendar import history_paid_entries
 from ..storage.store import FundStore
@@ -38,6 +40,8 @@ STAGE_COUNTS = {Stage.LEAD: 18, Stage.QUALIFIED: 12, Stage.PROPOSAL: 9, Stage.NE
 PRINCIPAL_RANGES = {"CORE": (10, 80), "BALANCE": (50, 250), "DYNAMIC": (250, 450), "UNLIMITED": (250, 400)}
 
 CLIENT_COUNT = 20
+#: Sign-ups from the public portal, neither converted nor migrated: the pipeline shows them.
+PORTAL_LEAD_COUNT = 5
 
 
 def _hex_id(rng: random.Random, length: int = 8) -> str:
@@ -151,13 +155,30 @@ def build_demo_fund(seed: int = 7, as_of: date | None = None) -> dict[str, list]
     book = book_from_records(DEFAULT_PRODUCTS, investments, clients, mt5_links, (), today)
     activity += history_paid_entries(book, until=today, actor="demo")
 
+    leads = []
+    for _ in range(PORTAL_LEAD_COUNT):
+        name, email, phone = _person(rng, used_names)
+        signed_up = _moment(today - timedelta(days=rng.randint(1, 30)), rng)
+        leads.append(PortalLead(
+            lead_id=uuid.UUID(int=rng.getrandbits(128)).hex[:24], email=email, phone=phone.replace(" ", ""),
+            engagement_score=10 * rng.randint(0, 4), interest_level=rng.choice(("warm", "hot")),
+            created_at=signed_up, last_activity=signed_up + timedelta(minutes=rng.randint(1, 90))))
+
+    # Readiness as the original's admin screens record it: KYC done for cleared clients, the
+    # agreement signed by those who invested.
+    invested = {inv.client_id for inv in investments}
+    readiness = [ClientReadiness(client_id=c.client_id, aml_kyc_completed=c.kyc_status.is_cleared,
+                                 agreement_signed=c.client_id in invested, account_creation_date=c.created_at,
+                                 notes="", updated_by="demo") for c in clients]
+
     return {"clients": clients, "prospects": prospects, "investments": investments,
-            "mt5_accounts": mt5_links, "activity": activity}
+            "mt5_accounts": mt5_links, "activity": activity, "leads": leads, "readiness": readiness}
 
 
 async def load_demo_fund(store: FundStore, seed: int = 7, as_of: date | None = None) -> dict[str, int]:
     """Write the demo fund into ``store`` (bulk) and return how many records of each kind."""
     fund = build_demo_fund(seed, as_of)
     repos = {"clients": store.clients, "prospects": store.prospects, "investments": store.investments,
-             "mt5_accounts": store.mt5_accounts, "activity": store.activity}
+             "mt5_accounts": store.mt5_accounts, "activity": store.activity, "leads": store.leads,
+             "readiness": store.readiness}
     return {name: await repos[name].add_many(fund[name]) for name in repos}
