@@ -68,17 +68,41 @@ def name_problem(name: str) -> str | None:
     return None
 
 
+_PLAIN = re.compile(r"-?\d+(\.\d+)?")
+_GROUPED_POINT = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")  # 250,000.00
+_GROUPED_COMMA = re.compile(r"-?\d{1,3}(\.\d{3})+(,\d+)?")  # 250.000,00 (a European spreadsheet)
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d{1,2}")  # 1500,50
+#: ``250.000`` is 250 to an English reader and 250,000 to a German one: refused, never guessed.
+_AMBIGUOUS = re.compile(r"-?\d{1,3}\.\d{3}")
+
+
+def _amount_text(text: object) -> str:
+    raw = clean_text(text).replace(" ", "").replace("\u00a0", "").replace("'", "")
+    for symbol in ("US$", "USD", "usd", "$", "\u20ac", "EUR"):
+        raw = raw.replace(symbol, "")
+    return raw
+
+
 def parse_amount(text: object) -> Decimal | None:
-    """``25000``, ``25,000.00``, ``25 000`` -> Decimal; ``None`` when it is not an amount."""
+    """``25000``, ``25,000.00``, ``25.000,00``, ``25 000``, ``$25,000`` -> Decimal; ``None`` when it
+    is not an amount, or could be read two ways (``25.000``)."""
     if isinstance(text, Decimal):
         return text if text.is_finite() else None
-    raw = clean_text(text).replace(",", "").replace(" ", "").replace("\u00a0", "")
-    for symbol in ("$", "USD", "usd", "US$"):
-        raw = raw.replace(symbol, "")
-    if not raw or len(raw) > 30:
+    raw = _amount_text(text)
+    if not raw or len(raw) > 30 or _AMBIGUOUS.fullmatch(raw):
+        return None
+    if _PLAIN.fullmatch(raw):
+        number = raw
+    elif _GROUPED_POINT.fullmatch(raw):
+        number = raw.replace(",", "")
+    elif _GROUPED_COMMA.fullmatch(raw):
+        number = raw.replace(".", "").replace(",", ".")
+    elif _DECIMAL_COMMA.fullmatch(raw):
+        number = raw.replace(",", ".")
+    else:
         return None
     try:
-        amount = Decimal(raw)
+        amount = Decimal(number)
     except InvalidOperation:
         return None
     return amount if amount.is_finite() else None
@@ -89,6 +113,8 @@ def amount_problem(text: str) -> str | None:
         return None
     amount = parse_amount(text)
     if amount is None:
+        if _AMBIGUOUS.fullmatch(_amount_text(text)):
+            return f"'{text[:40]}' can be read two ways: write 250000, 250,000.00 or 250.000,00."
         return f"'{text[:40]}' is not an amount (e.g. 250000 or 250,000.00)."
     if amount < 0:
         return "An amount cannot be negative."
