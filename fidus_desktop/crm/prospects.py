@@ -86,6 +86,10 @@ def draft_problems(draft: ProspectDraft) -> dict[str, str]:
             problems[name] = f"{FIELD_LABELS[name]} has at most {MAX_FIELD} characters."
     if len(draft.notes) > MAX_NOTES:
         problems["notes"] = f"Notes have at most {MAX_NOTES:,} characters."
+    if draft.stage not in {s.value for s in Stage}:
+        problems["stage"] = f"Unknown stage '{str(draft.stage)[:30]}'."
+    if draft.kyc not in {k.value for k in KycStatus}:
+        problems["aml_kyc_status"] = f"Unknown AML/KYC status '{str(draft.kyc)[:30]}'."
     if draft.remind and draft.next_action_due is None:
         problems["next_action_due"] = "A reminder needs a due date."
     if draft.next_action_due is not None and not clean_text(draft.next_action):
@@ -101,8 +105,8 @@ def _value(text: str | Decimal) -> Decimal | None:
 def prospect_from_draft(draft: ProspectDraft, prospect_id: str | None = None) -> Prospect:
     return Prospect(
         prospect_id=prospect_id or str(uuid.uuid4()), name=clean_text(draft.name), email=clean_text(draft.email),
-        phone=international_phone(draft.phone), stage=draft.stage, notes=clean_text(draft.notes),
-        source=clean_text(draft.source), owner=clean_text(draft.owner), aml_kyc_status=draft.kyc,
+        phone=international_phone(draft.phone), stage=Stage(draft.stage), notes=clean_text(draft.notes),
+        source=clean_text(draft.source), owner=clean_text(draft.owner), aml_kyc_status=KycStatus(draft.kyc),
         estimated_value=_value(draft.estimated_value), next_action=clean_text(draft.next_action),
         next_action_due=draft.next_action_due, remind=draft.remind)
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
+                               QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from fidus_desktop.collation import collation_key
 from fidus_desktop.crm.pipeline_service import ClientRow
@@ -81,15 +81,26 @@ class ClientPane(QWidget):
         self.links.setTextFormat(Qt.TextFormat.RichText)
         self.links.linkActivated.connect(self.open_panel)
         self.timeline = TimelineView(self)
+        top = QWidget(self)
+        column = QVBoxLayout(top)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.title)
+        column.addWidget(self.message)
+        column.addLayout(form)
+        column.addLayout(buttons)
+        column.addWidget(self.readiness)
+        column.addWidget(self.links)
+        scroll = QScrollArea(self)
+        scroll.setWidget(top)
+        scroll.setWidgetResizable(True)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(scroll)
+        split.addWidget(self.timeline)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 0, 0)
-        layout.addWidget(self.title)
-        layout.addWidget(self.message)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.readiness)
-        layout.addWidget(self.links)
-        layout.addWidget(self.timeline, 1)
+        layout.addWidget(split)
         self.save.clicked.connect(lambda: self.save_requested.emit(self.values()))
         self.active.clicked.connect(lambda: self.active_requested.emit(not (self.record and self.record.client.active)))
         self.delete.clicked.connect(self.delete_requested)
@@ -101,7 +112,7 @@ class ClientPane(QWidget):
 
     def values(self) -> dict[str, object]:
         return {"name": self.name.text(), "email": self.email.text(), "phone": self.phone.text(),
-                "kyc_status": self.kyc.currentData(), "notes": self.notes.toPlainText()}
+                "kyc_status": KycStatus(self.kyc.currentData()), "notes": self.notes.toPlainText()}
 
     def show_record(self, record: ClientRecord, note: str = "") -> None:
         self.record = record

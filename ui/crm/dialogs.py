@@ -175,7 +175,7 @@ class KycDialog(FormDialog):
         self.form.addRow("Reason", self.reason)
 
     def payload(self) -> tuple[KycStatus, str]:
-        return self.status.currentData(), self.reason.text()
+        return KycStatus(self.status.currentData()), self.reason.text()
 
 
 class ClientDialog(FormDialog):

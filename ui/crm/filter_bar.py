@@ -102,7 +102,7 @@ class FilterBar(QWidget):
 
     def current(self) -> PipelineFilter:
         return PipelineFilter(stages=self.stages.chosen(), source=self.source.currentData() or "",
-                              owner=self.owner.currentData() or "", due=self.due.currentData() or Due.ANY,
+                              owner=self.owner.currentData() or "", due=Due(self.due.currentData() or ""),
                               kyc=self.kyc.chosen(), text=self.search.text(), include_leads=self.leads.isChecked())
 
     def set_filter(self, flt: PipelineFilter) -> None:

@@ -12,8 +12,9 @@ import dataclasses
 from typing import Any
 
 import numpy as np
-from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSplitter, QStackedWidget, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QButtonGroup, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter,
+                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from fidus_desktop.crm.filters import PipelineFilter, Sort, from_setting
 from fidus_desktop.crm.pipeline_service import PipelineService, PipelineUpdate
@@ -73,15 +74,27 @@ class CrmPanel(PipelineActions, ClientActions, ImportExport, Panel):
         self.new_button = QPushButton("New prospect", self)
         self.import_button = QPushButton("Import CSV…", self)
         self.export_button = QPushButton("Export CSV…", self)
+        tools = QWidget(self)
+        rows = QVBoxLayout(tools)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.addWidget(self.filters)
         bar = QHBoxLayout()
         for widget in (self.board_button, self.table_button, self.new_button, self.import_button, self.export_button):
             bar.addWidget(widget)
-        bar.addWidget(self.state, 1)
+        bar.addStretch(1)
+        rows.addLayout(bar)
+        # The tools scroll sideways in a narrow window instead of holding it wide.
+        toolbar = QScrollArea(self)
+        toolbar.setWidget(tools)
+        toolbar.setWidgetResizable(True)
+        toolbar.setFrameShape(QFrame.Shape.NoFrame)
+        toolbar.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        toolbar.setFixedHeight(tools.sizeHint().height() + toolbar.horizontalScrollBar().sizeHint().height() + 2)
         pipeline = QWidget(self)
         column = QVBoxLayout(pipeline)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.filters)
-        column.addLayout(bar)
+        column.addWidget(toolbar)
+        column.addWidget(self.state)
         split = QSplitter(self)
         split.addWidget(self.views)
         split.addWidget(self.pane)

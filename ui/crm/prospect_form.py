@@ -134,7 +134,7 @@ class ProspectForm(QWidget):
         if self.has_due.isChecked():
             due = datetime.fromtimestamp(self.due.dateTime().toSecsSinceEpoch(), UTC)
         return ProspectDraft(name=self.name.text(), email=self.email.text(), phone=self.phone.text(),
-                             stage=self.stage.currentData(), source=self.source.text(), owner=self.owner.text(),
+                             stage=Stage(self.stage.currentData()), source=self.source.text(), owner=self.owner.text(),
                              estimated_value=self.value.text(), notes=self.notes.toPlainText(),
                              next_action=self.next_action.text(), next_action_due=due,
                              remind=self.remind.isChecked() and due is not None, kyc=self.kyc)
