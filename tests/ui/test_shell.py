@@ -136,7 +136,8 @@ def test_closing_while_work_runs_cancels_it_and_exits(qtbot, make_window, monkey
                                 on_failure=lambda exc: seen.setdefault("analysis", type(exc).__name__))
     window.tasks.run(stuck_mt5_call, lane="mt5", name="mt5 call")
     qtbot.wait(50)
-    assert len(window.tasks.running()) == 3
+    # (A panel's own redraw may be waiting for the cpu lane too: only these three are the test's.)
+    assert {"download", "analysis", "mt5 call"} <= {h.name for h in window.tasks.running()}
 
     # The stuck call gets this long to finish before the window gives up on it.
     monkeypatch.setattr("ui.main_window.SHUTDOWN_TIMEOUT_S", 0.5)

@@ -60,7 +60,7 @@ class ClientActions:
                        on_success=pane.timeline.show_page)
 
     def new_client(self: CrmPanel) -> None:
-        self.tabs.setCurrentWidget(self.clients)
+        self.tabs.setCurrentIndex(1)
         dialog = ClientDialog(self)
         self._dialog = dialog
 

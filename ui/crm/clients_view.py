@@ -15,9 +15,9 @@ from fidus_desktop.crm.pipeline_service import ClientRow
 from fidus_desktop.crm.records import ClientRecord
 from fidus_desktop.domain.people import KycStatus
 
-from ..widgets.form_dialog import ERROR_STYLE
 from ..widgets.format import local_moment, money
 from ..widgets.table_model import Column, KeyedTableModel, list_data, selected_positions, table_view
+from .style import FieldMarks, message_label, show_message
 from .timeline_view import TimelineView
 
 COLUMNS = (
@@ -42,65 +42,65 @@ class ClientPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.record: ClientRecord | None = None
-        self.title = QLabel("Select a client.", self)
+        # Top-down, every widget in its final parent (see ui/crm/panel.py).
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 0, 0, 0)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        layout.addWidget(split)
+        scroll = QScrollArea(split)
+        scroll.setWidgetResizable(True)
+        split.addWidget(scroll)
+        top = QWidget(scroll.viewport())
+        scroll.setWidget(top)
+        column = QVBoxLayout(top)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel("Select a client.", top)
         self.title.setObjectName("panelHeading")
-        self.message = QLabel("", self)
-        self.message.setWordWrap(True)
-        self.message.hide()
-        self.name, self.email, self.phone = QLineEdit(self), QLineEdit(self), QLineEdit(self)
-        self.kyc = QComboBox(self)
+        self.message = message_label(top)
+        column.addWidget(self.title)
+        column.addWidget(self.message)
+        self.name, self.email, self.phone = QLineEdit(top), QLineEdit(top), QLineEdit(top)
+        self.kyc = QComboBox(top)
         for status in KycStatus:
             self.kyc.addItem(status.value.replace("_", " "), status)
-        self.notes = QPlainTextEdit(self)
+        self.notes = QPlainTextEdit(top)
         self.notes.setMaximumHeight(70)
         self.fields = {"name": self.name, "email": self.email, "phone": self.phone, "kyc_status": self.kyc,
                        "notes": self.notes}
+        self.marks = FieldMarks(self.fields)
         form = QFormLayout()
+        column.addLayout(form)
         for label, widget in (("Name", self.name), ("E-mail", self.email), ("Phone", self.phone),
                               ("AML/KYC", self.kyc), ("Notes", self.notes)):
             form.addRow(label, widget)
-        self.save = QPushButton("Save", self)
-        self.active = QPushButton("Deactivate", self)
-        self.delete = QPushButton("Delete…", self)
         buttons = QHBoxLayout()
+        column.addLayout(buttons)
+        self.save = QPushButton("Save", top)
+        self.active = QPushButton("Deactivate", top)
+        self.delete = QPushButton("Delete…", top)
         for button in (self.save, self.active, self.delete):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        self.readiness = QGroupBox("Readiness to invest", self)
+        self.readiness = QGroupBox("Readiness to invest", top)
+        column.addWidget(self.readiness)
+        box = QVBoxLayout(self.readiness)
         self.kyc_done = QCheckBox("AML/KYC completed", self.readiness)
         self.signed = QCheckBox("Agreement signed", self.readiness)
         self.readiness_notes = QLineEdit(self.readiness)
         self.readiness_notes.setPlaceholderText("notes")
         self.ready_state = QLabel("", self.readiness)
         self.save_readiness = QPushButton("Save readiness", self.readiness)
-        box = QVBoxLayout(self.readiness)
         for widget in (self.kyc_done, self.signed, self.readiness_notes, self.ready_state, self.save_readiness):
             box.addWidget(widget)
-        self.links = QLabel("", self)
+        self.links = QLabel("", top)
         self.links.setWordWrap(True)
         self.links.setTextFormat(Qt.TextFormat.RichText)
         self.links.linkActivated.connect(self.open_panel)
-        self.timeline = TimelineView(self)
-        top = QWidget(self)
-        column = QVBoxLayout(top)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.title)
-        column.addWidget(self.message)
-        column.addLayout(form)
-        column.addLayout(buttons)
-        column.addWidget(self.readiness)
         column.addWidget(self.links)
-        scroll = QScrollArea(self)
-        scroll.setWidget(top)
-        scroll.setWidgetResizable(True)
-        split = QSplitter(Qt.Orientation.Vertical, self)
-        split.addWidget(scroll)
+        self.timeline = TimelineView(split)
         split.addWidget(self.timeline)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 0, 0, 0)
-        layout.addWidget(split)
         self.save.clicked.connect(lambda: self.save_requested.emit(self.values()))
         self.active.clicked.connect(lambda: self.active_requested.emit(not (self.record and self.record.client.active)))
         self.delete.clicked.connect(self.delete_requested)
@@ -141,12 +141,8 @@ class ClientPane(QWidget):
         self.timeline.clear()
 
     def show_failure(self, message: str, fields: dict[str, str], *, error: bool = True) -> None:
-        for name, widget in self.fields.items():
-            widget.setStyleSheet(ERROR_STYLE if name in fields else "")
-            widget.setToolTip(fields.get(name, ""))
-        self.message.setText(message)
-        self.message.setStyleSheet("color: #B00020" if error else "color: #2e7d32")
-        self.message.setVisible(bool(message))
+        self.marks.show(fields)
+        show_message(self.message, message, error=error)
 
 
 class ClientsView(QWidget):
@@ -158,31 +154,31 @@ class ClientsView(QWidget):
         self.rows: list[ClientRow] = []
         self.shown: list[ClientRow] = []
         self._fitted = False
-        self.search = QLineEdit(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        layout.addWidget(split)
+        left = QWidget(split)
+        split.addWidget(left)
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        column.addLayout(bar)
+        self.search = QLineEdit(left)
         self.search.setPlaceholderText("Search clients")
         self.search.setClearButtonEnabled(True)
-        self.inactive = QCheckBox("Show inactive", self)
-        self.new = QPushButton("New client…", self)
-        bar = QHBoxLayout()
+        self.inactive = QCheckBox("Show inactive", left)
+        self.new = QPushButton("New client…", left)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.inactive)
         bar.addWidget(self.new)
         self.model = KeyedTableModel(COLUMNS, None, self)
-        self.table = table_view(self, self.model)
-        self.pane = ClientPane(self)
-        split = QSplitter(Qt.Orientation.Horizontal, self)
-        left = QWidget(self)
-        column = QVBoxLayout(left)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(bar)
+        self.table = table_view(left, self.model)
         column.addWidget(self.table, 1)
-        split.addWidget(left)
+        self.pane = ClientPane(split)
         split.addWidget(self.pane)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(split)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(200)

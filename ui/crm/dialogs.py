@@ -19,6 +19,7 @@ from fidus_desktop.crm.merge import FieldConflict
 from fidus_desktop.domain.people import KycStatus
 from fidus_desktop.domain.prospects import FIELD_LABELS, Stage
 
+from .style import message_label, show_message
 from ..widgets.form_dialog import FormDialog
 from ..widgets.format import local_moment, money
 
@@ -74,10 +75,7 @@ class _ChoiceDialog(QDialog):
             self.groups[name] = group
             self.buttons_by_field[name] = radios
         layout.addLayout(grid)
-        self.error = QLabel("", self)
-        self.error.setStyleSheet("color: #B00020")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = message_label(self)
         layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
                                         parent=self)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from fidus_desktop.crm.csv_import import FIELD_TITLES, CsvFile, ImportPreview
 
+from .style import message_label, show_message
 from ..widgets.table_model import Column, KeyedTableModel, list_data, table_view
 
 _STATUS = {"ok": "will import", "refused": "refused", "duplicate": "duplicate"}
@@ -39,10 +40,8 @@ class ImportDialog(QDialog):
                       "The first row is read as the header.", self)
         info.setWordWrap(True)
         layout.addWidget(info)
-        self.problems = QLabel("\n".join(file.problems), self)
-        self.problems.setStyleSheet("color: #B00020")
-        self.problems.setWordWrap(True)
-        self.problems.setVisible(bool(file.problems))
+        self.problems = message_label(self)
+        show_message(self.problems, "\n".join(file.problems))
         layout.addWidget(self.problems)
         grid_host = QWidget(self)
         grid = QGridLayout(grid_host)
@@ -71,10 +70,7 @@ class ImportDialog(QDialog):
         layout.addWidget(self.table, 1)
         self.duplicates = QCheckBox("Also import the rows flagged as duplicates", self)
         layout.addWidget(self.duplicates)
-        self.error = QLabel("", self)
-        self.error.setStyleSheet("color: #B00020")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = message_label(self)
         layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, parent=self)
         self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)

@@ -21,6 +21,7 @@ from fidus_desktop.crm.prospects import ProspectDraft
 from fidus_desktop.domain.prospects import Stage
 
 from ..widgets.format import money
+from .style import FieldMarks, message_label, show_message
 
 MIME = "application/x-fidus-pipeline-key"
 ROW = Qt.ItemDataRole.UserRole
@@ -28,8 +29,6 @@ CARD_HEIGHT = 66
 COLUMN_WIDTH = 236
 FOLDED_WIDTH = 132
 STAGES = tuple(Stage)
-_STAGE_COLOURS = {Stage.LEAD: "#5b7c99", Stage.QUALIFIED: "#3f7f9f", Stage.PROPOSAL: "#6a6fb0",
-                  Stage.NEGOTIATION: "#a07a2c", Stage.WON: "#2e7d32", Stage.LOST: "#8a8f96"}
 
 
 class CardModel(QAbstractListModel):
@@ -155,10 +154,8 @@ class QuickCreate(QWidget):
             edit.returnPressed.connect(self._submit)
             layout.addWidget(edit)
         self.fields = {"name": self.name, "email": self.email, "phone": self.phone}
-        self.error = QLabel("", self)
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #B00020")
-        self.error.hide()
+        self.marks = FieldMarks(self.fields)
+        self.error = message_label(self)
         layout.addWidget(self.error)
 
     def _submit(self) -> None:
@@ -166,21 +163,20 @@ class QuickCreate(QWidget):
                                           stage=self.stage))
 
     def show_problems(self, message: str, fields: dict[str, str]) -> None:
-        for name, widget in self.fields.items():
-            widget.setStyleSheet("border: 1px solid #B00020;" if name in fields else "")
-            widget.setToolTip(fields.get(name, ""))
-        self.error.setText(message)
-        self.error.show()
+        self.marks.show(fields)
+        show_message(self.error, message)
 
     def clear(self) -> None:
         for widget in self.fields.values():
             widget.clear()
-            widget.setStyleSheet("")
+        self.marks.clear()
         self.error.hide()
         self.hide()
 
 
 class StageColumn(QWidget):
+    create_requested = Signal(object)  # ProspectDraft
+
     def __init__(self, stage: Stage, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.stage = stage
@@ -192,8 +188,7 @@ class StageColumn(QWidget):
         self.header.setObjectName("kanbanHeader")
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.header.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.header.setStyleSheet(f"QToolButton#kanbanHeader {{ font-weight: bold; text-align: left; padding: 4px;"
-                                  f" border-bottom: 3px solid {_STAGE_COLOURS[stage]}; }}")
+        self.header.setProperty("stage", stage.value)  # its colour: resources/style/light.qss
         self.add_button = QToolButton(self)
         self.add_button.setText("+")
         self.add_button.setToolTip(f"New prospect at {stage.label}")
@@ -201,9 +196,8 @@ class StageColumn(QWidget):
         top.addWidget(self.header, 1)
         top.addWidget(self.add_button)
         layout.addLayout(top)
-        self.quick = QuickCreate(stage, self)
-        self.quick.hide()
-        layout.addWidget(self.quick)
+        #: Built on the first "+" (six of them would cost the board's opening a third of its time).
+        self._quick: QuickCreate | None = None
         self.model = CardModel(stage, self)
         self.list = QListView(self)
         self.list.setObjectName(f"kanban-{stage.value}")
@@ -223,6 +217,15 @@ class StageColumn(QWidget):
         layout.addWidget(self.more)
         self.count, self.total = 0, None
         self.add_button.clicked.connect(self._toggle_quick)
+
+    @property
+    def quick(self) -> QuickCreate:
+        if self._quick is None:
+            self._quick = QuickCreate(self.stage, self)
+            self._quick.hide()
+            self.layout().insertWidget(1, self._quick)
+            self._quick.submitted.connect(self.create_requested)
+        return self._quick
 
     def _toggle_quick(self) -> None:
         self.quick.setVisible(not self.quick.isVisible())
@@ -247,7 +250,8 @@ class StageColumn(QWidget):
         for widget in (self.list, self.add_button):
             widget.setVisible(not folded)
         if folded:
-            self.quick.hide()
+            if self._quick is not None:
+                self._quick.hide()
             self.more.hide()
         self.setFixedWidth(FOLDED_WIDTH if folded else COLUMN_WIDTH)
         self._title()
@@ -262,27 +266,29 @@ class KanbanBoard(QWidget):
 
     def __init__(self, folded: Sequence[str] = ("won", "lost"), parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.columns = {stage: StageColumn(stage, self) for stage in STAGES}
-        strip = QWidget(self)
+        # Built top-down, each widget created in its final parent: under the app's style sheet
+        # every re-parenting re-polishes the whole subtree (the board would take 150 ms).
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        layout.addWidget(scroll)
+        strip = QWidget(scroll.viewport())
+        scroll.setWidget(strip)
         row = QHBoxLayout(strip)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
+        self.columns = {stage: StageColumn(stage, strip) for stage in STAGES}
         for stage, column in self.columns.items():
             row.addWidget(column)
             column.set_folded(stage.value in folded)
             column.header.clicked.connect(lambda _=False, s=stage: self.toggle_fold(s))
             column.model.dropped.connect(self.move_requested)
-            column.quick.submitted.connect(lambda draft, s=stage: self.create_requested.emit(s, draft))
+            column.create_requested.connect(lambda draft, s=stage: self.create_requested.emit(s, draft))
             column.more.clicked.connect(lambda _=False, s=stage: self.more_requested.emit(s))
             column.list.selectionModel().currentChanged.connect(
                 lambda current, _previous, s=stage: self._current(s, current))
         row.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidget(strip)
-        scroll.setWidgetResizable(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
         self.board: Board | None = None
         for keys, step in (("Alt+Right", 1), ("Alt+Left", -1)):
             shortcut = QShortcut(QKeySequence(keys), self)

@@ -41,9 +41,9 @@ class PipelineActions:
         pane.open_panel.connect(self.open_other_panel)
 
     def open_record(self: CrmPanel, key: str) -> None:
-        if not key or key == self.pane.key:
+        if not key or key == self.open_key:
             return
-        if self.pane.key and self.pane.dirty_fields():
+        if self.open_key and self.pane.dirty_fields():
             self._drafts[self.pane.key] = self.pane.form.draft()  # kept, restored when reopened
         self.tasks.run(open_prospect(self.context, key), name="open prospect",
                        on_success=self._show_record, on_failure=lambda exc: self.pane.show_message(_reason(exc)))
@@ -79,7 +79,7 @@ class PipelineActions:
     def take_external_change(self: CrmPanel, changes: Changes) -> None:
         """A change to the open record made elsewhere (or by another task): shown without losing
         the manager's typing; its timeline reloads."""
-        key = self.pane.key
+        key = self.open_key
         if not key or changes.is_from(self):
             return
         if key in changes.prospects or "*" in changes.prospects:
@@ -192,7 +192,7 @@ class PipelineActions:
         self.state.setText(f"{name} moved to {stage.label}{where}.")
         # A portal lead became a prospect with its own key: the card stays selected as that.
         self.follow = prospect.prospect_id
-        if self.pane.key == key:
+        if self.open_key == key:
             self.reopen(prospect.prospect_id)
 
     def _name_of(self: CrmPanel, key: str) -> str:

@@ -13,7 +13,7 @@ from fidus_desktop.crm.prospects import ProspectDraft
 from fidus_desktop.domain.people import KycStatus
 from fidus_desktop.domain.prospects import Stage
 
-from ..widgets.form_dialog import ERROR_STYLE
+from .style import FieldMarks
 
 #: Draft fields in the order of the form.
 FIELDS = ("name", "email", "phone", "stage", "source", "owner", "estimated_value", "next_action",
@@ -39,14 +39,14 @@ class ProspectForm(QWidget):
         self.value.setPlaceholderText("e.g. 250000 or 250,000.00")
         self.next_action = QLineEdit(self)
         self.next_action.setPlaceholderText("e.g. Call back about the BALANCE fund")
-        self.has_due = QCheckBox("Due", self)
-        self.due = QDateTimeEdit(self)
+        due_row = QWidget(self)
+        self.has_due = QCheckBox("Due", due_row)
+        self.due = QDateTimeEdit(due_row)
         self.due.setCalendarPopup(True)
         self.due.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.remind = QCheckBox("Remind me", self)
+        self.remind = QCheckBox("Remind me", due_row)
         self.notes = QPlainTextEdit(self)
         self.notes.setMaximumHeight(90)
-        due_row = QWidget(self)
         row = QHBoxLayout(due_row)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.has_due)
@@ -56,6 +56,7 @@ class ProspectForm(QWidget):
             "name": self.name, "email": self.email, "phone": self.phone, "stage": self.stage, "source": self.source,
             "owner": self.owner, "estimated_value": self.value, "next_action": self.next_action,
             "next_action_due": self.due, "remind": self.remind, "notes": self.notes}
+        self.marks = FieldMarks(self.widgets)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         for label, widget in (("Name", self.name), ("E-mail", self.email), ("Phone", self.phone),
@@ -140,17 +141,10 @@ class ProspectForm(QWidget):
                              remind=self.remind.isChecked() and due is not None, kyc=self.kyc)
 
     def show_problems(self, fields: dict[str, str]) -> None:
-        self.clear_problems()
-        for name, reason in fields.items():
-            widget = self.widgets.get(name)
-            if widget is not None:
-                widget.setStyleSheet(ERROR_STYLE)
-                widget.setToolTip(reason)
+        self.marks.show(fields)
 
     def clear_problems(self) -> None:
-        for widget in self.widgets.values():
-            widget.setStyleSheet("")
-            widget.setToolTip("")
+        self.marks.clear()
 
     def set_read_only(self, read_only: bool) -> None:
         for widget in self.widgets.values():

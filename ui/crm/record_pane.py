@@ -21,6 +21,7 @@ from fidus_desktop.crm.records import ProspectRecord
 
 from ..widgets.format import money
 from .prospect_form import ProspectForm
+from .style import message_label, show_message
 from .timeline_view import TimelineView
 
 #: Draft fields compared to tell what the manager is editing.
@@ -58,49 +59,47 @@ class ProspectPane(QWidget):
         super().__init__(parent)
         self.record: ProspectRecord | None = None
         self.base: ProspectDraft | None = None
-        self.title = QLabel("Select a card or a row.", self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 0, 0, 0)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        layout.addWidget(split)
+        scroll = QScrollArea(split)
+        scroll.setWidgetResizable(True)
+        split.addWidget(scroll)
+        top = QWidget(scroll.viewport())
+        scroll.setWidget(top)
+        column = QVBoxLayout(top)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel("Select a card or a row.", top)
         self.title.setObjectName("panelHeading")
         self.title.setWordWrap(True)
-        self.subtitle = QLabel("", self)
+        self.subtitle = QLabel("", top)
         self.subtitle.setWordWrap(True)
-        self.message = QLabel("", self)
-        self.message.setWordWrap(True)
-        self.message.hide()
-        self.form = ProspectForm(self)
-        self.save = QPushButton("Save", self)
-        self.revert = QPushButton("Revert", self)
-        self.kyc = QPushButton("AML/KYC decision…", self)
-        self.convert = QPushButton("Convert to client", self)
-        self.delete = QPushButton("Delete…", self)
+        self.message = message_label(top)
+        self.form = ProspectForm(top)
+        for widget in (self.title, self.subtitle, self.message, self.form):
+            column.addWidget(widget)
         buttons = QHBoxLayout()
+        column.addLayout(buttons)
+        self.save = QPushButton("Save", top)
+        self.revert = QPushButton("Revert", top)
+        self.kyc = QPushButton("AML/KYC decision…", top)
+        self.convert = QPushButton("Convert to client", top)
+        self.delete = QPushButton("Delete…", top)
         for button in (self.save, self.revert, self.kyc, self.convert, self.delete):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        self.blockers = QLabel("", self)
+        self.blockers = QLabel("", top)
         self.blockers.setWordWrap(True)
-        self.links = QWidget(self)
+        column.addWidget(self.blockers)
+        self.links = QWidget(top)
         self.links_layout = QHBoxLayout(self.links)
         self.links_layout.setContentsMargins(0, 0, 0, 0)
-        top = QWidget(self)
-        column = QVBoxLayout(top)
-        column.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.title, self.subtitle, self.message, self.form):
-            column.addWidget(widget)
-        column.addLayout(buttons)
-        column.addWidget(self.blockers)
         column.addWidget(self.links)
-        scroll = QScrollArea(self)
-        scroll.setWidget(top)
-        scroll.setWidgetResizable(True)
-        self.timeline = TimelineView(self)
-        split = QSplitter(Qt.Orientation.Vertical, self)
-        split.addWidget(scroll)
+        self.timeline = TimelineView(split)
         split.addWidget(self.timeline)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 0, 0, 0)
-        layout.addWidget(split)
         self.save.clicked.connect(lambda: self.save_requested.emit(self.form.draft()))
         self.revert.clicked.connect(self.revert_edits)
         self.kyc.clicked.connect(self.kyc_requested)
@@ -196,9 +195,7 @@ class ProspectPane(QWidget):
         self.show_message(message)
 
     def show_message(self, text: str, *, error: bool = True) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet("color: #B00020" if error else "color: #2e7d32")
-        self.message.setVisible(bool(text))
+        show_message(self.message, text, error=error)
 
     def external_update(self, record: ProspectRecord) -> set[str]:
         """Another writer changed the open record. Fields the manager is not editing show the new
