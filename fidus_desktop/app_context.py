@@ -290,6 +290,11 @@ class AppContext:
         from .services.portfolio_service import PortfolioService
 
         self.services.add(PortfolioService(self))
+        from .crm.pipeline_service import PipelineService
+        from .crm.reminders import ReminderService
+
+        self.services.add(PipelineService(self))
+        self.services.add(ReminderService(self, interval_seconds=self.settings.crm.reminder_check_seconds))
         if mt5:
             from .services.mt5_monitor import Mt5MonitorService
 

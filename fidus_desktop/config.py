@@ -277,6 +277,31 @@ class StatementSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CrmSavedFilter:
+    """A pipeline filter the manager saved under a name (``fidus_desktop.crm.filters``)."""
+
+    name: str = setting("", "The name the filter is listed under.")
+    stages: tuple[str, ...] = setting((), "Stages shown (lead, qualified, proposal, negotiation, won, lost); "
+                                              "empty = all.")
+    source: str = setting("", "Only prospects from this source; empty = any.")
+    owner: str = setting("", "Only prospects this person looks after; empty = anyone.")
+    due: str = setting("", "Next action: overdue, this_week, none, or empty = any.")
+    kyc: tuple[str, ...] = setting((), "AML/KYC statuses shown; empty = all.")
+    text: str = setting("", "Text searched in name, e-mail, phone and notes.")
+    include_leads: bool = setting(True, "Show the web portal's leads too.")
+
+
+@dataclass(frozen=True, slots=True)
+class CrmSettings:
+    saved_filters: tuple[CrmSavedFilter, ...] = setting((), "Pipeline filters saved by name (CRM panel).")
+    default_owner: str = setting("", "Owner given to prospects created in this window; empty = none.")
+    reminder_check_seconds: float = setting(60.0, "How often due next-action reminders are looked for, in "
+                                                     "seconds.", low=5, high=3600)
+    kanban_page_size: int = setting(40, "Cards a kanban column shows before 'show more'.", low=5, high=1000)
+    folded_stages: tuple[str, ...] = setting(("won", "lost"), "Kanban columns shown folded.")
+
+
+@dataclass(frozen=True, slots=True)
 class UiSettings:
     theme: Literal["light", "dark"] = setting(
         "light", "The window's colours; set in full by FIDUS, so Windows' dark mode never mixes the two.")
@@ -299,6 +324,7 @@ class Settings:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     exports: ExportSettings = field(default_factory=ExportSettings)
     statements: StatementSettings = field(default_factory=StatementSettings)
+    crm: CrmSettings = field(default_factory=CrmSettings)
     ui: UiSettings = field(default_factory=UiSettings)
 
     def replace(self, **changes: Any) -> Settings:

@@ -29,6 +29,9 @@ class EventType(enum.Enum):
     #: payload: :class:`fidus_desktop.services.portfolio_service.PortfolioUpdate`: the core's
     #: portfolio took a change in (its figures, calendar and tables are current)
     PORTFOLIO_UPDATED = "portfolio_updated"
+    #: payload: :class:`fidus_desktop.crm.pipeline_service.PipelineUpdate`: the CRM's pipeline
+    #: index took a change in (the kanban and the table redraw from its snapshot)
+    PIPELINE_UPDATED = "pipeline_updated"
     #: payload: :class:`fidus_desktop.services.mt5_monitor.Mt5Board`, one per poll
     MT5_BOARD = "mt5_board"
     #: payload: :class:`fidus_desktop.runtime.settings.SettingsChange` (old and new settings)

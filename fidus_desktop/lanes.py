@@ -160,12 +160,14 @@ class Lane:
             try:
                 result = fn()
             except BaseException as exc:  # handed to the caller, who decides how to show it
-                if future is not None:
+                if future is not None and not self._stopped:
                     future.set_exception(exc)
-                else:
+                elif future is None:
                     log.exception("lane %s: %s failed", self.name, action)
             else:
-                if future is not None:
+                # After the exit stopped the lanes nobody waits: a late answer (a hung terminal
+                # answering) is dropped, so no callback reaches a loop that is gone.
+                if future is not None and not self._stopped:
                     future.set_result(result)
             finally:
                 self._busy.pop(ident, None)

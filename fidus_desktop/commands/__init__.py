@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "fidus_desktop.commands.mt5",
     "fidus_desktop.commands.backup",
     "fidus_desktop.commands.doctor",
+    "fidus_desktop.commands.crm",
 )
 
 

@@ -193,7 +193,8 @@ async def build_report(store: Any, as_of: date, days: int, *, cache: Any = None)
     from ..domain.values import to_cents
     from ..portfolio.calendar import select
     from ..portfolio.figures import compute_dashboard
-    from ..portfolio.loader import load_book, untrusted_rows
+    from ..portfolio.loader import load_book
+    from ..storage.problems import untrusted_rows
     from ..services.payment_calendar import CalendarFilter, PaymentState
 
     def money(amount: Any) -> str | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..domain.activity import ActivityEntry
 from ..domain.funds import DEFAULT_PRODUCTS, PaymentFrequency
 from ..domain.investments import Investment, InvestmentShape, InvestmentStatus
+from ..domain.leads import PortalLead
 from ..domain.mt5_accounts import Mt5AccountLink
 from .managers import demo_configs, demo_managers
 from ..domain.people import Client, KycStatus
@@ -23,6 +24,7 @@ from ..domain.referrals import CommissionRecord, CommissionStatus, Salesperson, 
 from ..domain.redemption_requests import RedemptionRequest
 from ..domain.redemptions import redemption_quote
 from ..domain.schedules import PaymentKind, payment_schedule
+from ..domain.readiness import ClientReadiness
 from ..portfolio.loader import book_from_records
 from ..services.payment_calendar import history_paid_entries
 from ..storage.store import FundStore
@@ -44,6 +46,8 @@ STAGE_COUNTS = {Stage.LEAD: 18, Stage.QUALIFIED: 12, Stage.PROPOSAL: 9, Stage.NE
 PRINCIPAL_RANGES = {"CORE": (10, 80), "BALANCE": (50, 250), "DYNAMIC": (250, 450), "UNLIMITED": (250, 400)}
 
 CLIENT_COUNT = 20
+#: Sign-ups from the public portal, neither converted nor migrated: the pipeline shows them.
+PORTAL_LEAD_COUNT = 5
 
 
 def _hex_id(rng: random.Random, length: int = 8) -> str:
@@ -170,11 +174,27 @@ def build_demo_fund(seed: int = 7, as_of: date | None = None) -> dict[str, list]
     activity += history_paid_entries(book, until=today, actor="demo")
     commissions = _paid_commissions(book, salespeople, today)
 
+    leads = []
+    for _ in range(PORTAL_LEAD_COUNT):
+        name, email, phone = _person(rng, used_names)
+        signed_up = _moment(today - timedelta(days=rng.randint(1, 30)), rng)
+        leads.append(PortalLead(
+            lead_id=uuid.UUID(int=rng.getrandbits(128)).hex[:24], email=email, phone=phone.replace(" ", ""),
+            engagement_score=10 * rng.randint(0, 4), interest_level=rng.choice(("warm", "hot")),
+            created_at=signed_up, last_activity=signed_up + timedelta(minutes=rng.randint(1, 90))))
+
+    # Readiness as the original's admin screens record it: KYC done for cleared clients, the
+    # agreement signed by those who invested.
+    invested = {inv.client_id for inv in investments}
+    readiness = [ClientReadiness(client_id=c.client_id, aml_kyc_completed=c.kyc_status.is_cleared,
+                                 agreement_signed=c.client_id in invested, account_creation_date=c.created_at,
+                                 notes="", updated_by="demo") for c in clients]
+
     return {"clients": clients, "prospects": prospects, "investments": investments,
             "mt5_accounts": mt5_links, "activity": activity, "salespeople": salespeople,
             "commissions": commissions, "money_managers": demo_managers(),
             "redemptions": _requests(investments, products, today),
-            "mt5_account_config": demo_configs()}
+            "mt5_account_config": demo_configs(), "leads": leads, "readiness": readiness}
 
 
 SALESPEOPLE = (("Rosa Medina", "RM-2024"), ("Tomas Vidal", "TV-2024"), ("Lucia Prieto", "LP-2025"))
@@ -230,7 +250,8 @@ async def load_demo_fund(store: FundStore, seed: int = 7, as_of: date | None = N
     repos = {"clients": store.clients, "prospects": store.prospects, "investments": store.investments,
              "mt5_accounts": store.mt5_accounts, "activity": store.activity, "salespeople": store.salespeople,
              "commissions": store.commissions, "money_managers": store.money_managers,
-             "redemptions": store.redemptions, "mt5_account_config": store.mt5_configs}
+             "redemptions": store.redemptions, "mt5_account_config": store.mt5_configs,
+             "leads": store.leads, "readiness": store.readiness}
     return {name: await repos[name].add_many(fund[name]) for name in repos}
 
 

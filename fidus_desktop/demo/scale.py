@@ -25,6 +25,7 @@ from bridge_link.demo_terminal.accounts import DEMO_ACCOUNTS
 from ..domain.activity import ActivityEntry
 from ..domain.funds import DEFAULT_PRODUCTS
 from ..domain.investments import Investment, InvestmentShape, InvestmentStatus
+from ..domain.leads import PortalLead
 from ..domain.mt5_accounts import Mt5AccountLink
 from ..domain.people import Client, KycStatus
 from ..domain.prospects import Prospect, Stage
@@ -63,6 +64,15 @@ def build_scaled_fund(investments: int, *, seed: int = 11, as_of: date | None = 
         source=rng.choice(SOURCES), estimated_value=Decimal(rng.randint(10, 500) * 1000),
         created_at=datetime.combine(today - timedelta(days=rng.randint(1, 700)), time(10), UTC))
         for i in range(investments)]
+    # The CRM's own fields on some of them: who looks after each, and next actions (some overdue).
+    owners = ("Ana", "Luis", "Marta", "")
+    for i in range(0, len(prospects), 3):
+        due = datetime.combine(today + timedelta(days=rng.randint(-20, 20)), time(9), UTC)
+        prospects[i] = prospects[i].evolve(owner=rng.choice(owners), next_action="Call back", next_action_due=due)
+    leads = [PortalLead(lead_id=f"{i:024x}", email=f"portal{i}@example.com", phone=f"+1305555{i % 10000:04d}",
+                        engagement_score=10 * (i % 5),
+                        created_at=datetime.combine(today - timedelta(days=i % 60), time(11), UTC))
+             for i in range(max(1, investments // 200))]
     products = {p.code: p for p in DEFAULT_PRODUCTS}
     plan = ("CORE", "CORE", "CORE", "BALANCE", "BALANCE", "DYNAMIC", "UNLIMITED")
     accounts = {a.fund_type: a for a in DEMO_ACCOUNTS if a.account_type == "live"}
@@ -96,7 +106,7 @@ def build_scaled_fund(investments: int, *, seed: int = 11, as_of: date | None = 
     book = book_from_records(DEFAULT_PRODUCTS, invs, clients, links, (), today)
     activity: list[ActivityEntry] = history_paid_entries(book, until=today, actor="demo")
     return {"clients": clients, "prospects": prospects, "investments": invs, "mt5_accounts": links,
-            "activity": activity, "salespeople": people}
+            "activity": activity, "salespeople": people, "leads": leads}
 
 
 def template_path(investments: int) -> Path:
@@ -131,7 +141,7 @@ def _build_template(template: Path, investments: int) -> None:
         store = await FundStore.open(SqliteBackend(building))
         try:
             fund = build_scaled_fund(investments)
-            for name in ("clients", "prospects", "investments", "mt5_accounts", "activity", "salespeople"):
+            for name in ("clients", "prospects", "investments", "mt5_accounts", "activity", "salespeople", "leads"):
                 await getattr(store, name).add_many(fund[name])
         finally:
             await store.close()

@@ -44,9 +44,24 @@ class Client(Record):
     created_at: datetime | None = None
     source_prospect_id: str = ""
     notes: str = ""
+    #: Where the record lives: ``users`` (login accounts) or ``clients`` (the referral module's).
+    origin: str = "users"
+    #: Referral clients: the salesperson who brought them.
+    referred_by_name: str = ""
+    #: Clients merged into this one (their records are kept, deactivated, pointing here).
+    merged_ids: tuple[str, ...] = ()
+    merged_into: str = ""
     raw: Mapping[str, Any] = raw_field()
     revision: object = stored_field()
 
     @property
     def kyc_cleared(self) -> bool:
         return self.kyc_status.is_cleared
+
+    @property
+    def active(self) -> bool:
+        return self.status.strip().lower() != "inactive"
+
+
+#: Client fields the manager edits, in the order the record pane shows them.
+CLIENT_EDITABLE_FIELDS = ("name", "email", "phone", "status", "kyc_status", "notes")

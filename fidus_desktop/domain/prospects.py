@@ -58,8 +58,28 @@ class Prospect(Record):
     estimated_value: Decimal | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # What FIDUS Desktop adds to the original's fields (the web platform ignores them):
+    #: Who in the fund looks after this prospect.
+    owner: str = ""
+    #: The next thing to do, when it is due, and whether to be reminded when it falls due.
+    next_action: str = ""
+    next_action_due: datetime | None = None
+    remind: bool = False
+    #: The portal lead this prospect was migrated from (``_original_lead_id``, 24 hex).
+    original_lead_id: str = ""
+    #: Prospects merged into this one: their timelines are this one's too.
+    merged_ids: tuple[str, ...] = ()
     raw: Mapping[str, Any] = raw_field()
     revision: object = stored_field()
+
+
+#: The fields the manager edits on a prospect, in the order the record pane shows them.
+EDITABLE_FIELDS = ("name", "email", "phone", "stage", "source", "owner", "estimated_value", "aml_kyc_status",
+                   "next_action", "next_action_due", "remind", "notes")
+
+FIELD_LABELS = {"name": "Name", "email": "E-mail", "phone": "Phone", "stage": "Stage", "source": "Source",
+                "owner": "Owner", "estimated_value": "Prospective value", "aml_kyc_status": "AML/KYC",
+                "next_action": "Next action", "next_action_due": "Due", "remind": "Reminder", "notes": "Notes"}
 
 
 def conversion_blockers(prospect: Prospect) -> list[str]:

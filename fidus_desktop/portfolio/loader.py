@@ -19,7 +19,7 @@ from ..domain.mt5_accounts import Mt5AccountLink
 from ..domain.people import Client
 from ..lanes import shared_lanes
 from ..services.portfolio import PAID_TYPES
-from ..storage.problems import REASON_CHARS, DocumentProblem, shown
+from ..storage.problems import untrusted_rows
 from ..domain.referrals import CommissionRecord
 from ..services.portfolio import PART_TYPES
 from ..storage.query import In, Query
@@ -87,16 +87,6 @@ def paid_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[str, str, str, date, 
         except (ValueError, TypeError):
             continue
     return out
-
-
-def untrusted_rows(collection: str, rows: Iterable[Sequence[Any]]) -> list[DocumentProblem]:
-    """The problems named by the ``untrusted`` column (the last one) of projected rows."""
-    found = []
-    for row in rows:
-        if row[-1]:
-            field, _, reason = str(row[-1]).partition("\t")
-            found.append(DocumentProblem(collection, shown(row[0]), field, shown(reason, REASON_CHARS)))
-    return found
 
 
 def part_records(rows: Iterable[Sequence[Any]]) -> list[PartRecord]:

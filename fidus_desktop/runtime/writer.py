@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import StorageUnavailable
 from ..services.changes import Changes, publish_changes
-from ..storage.writes import Insert
+from ..storage.writes import Insert, Write
 from .actor import current_actor, current_initiator
 from .operations import OUTBOX_KIND, Operation
 
@@ -154,8 +154,11 @@ class WritePath:
         async with store.unit():
             if await store.activity.find_one(op.audit_id) is not None:
                 return False
-            for write in op.writes:
-                await store.repository(write.collection).apply(write)
+            for batch in _batches(op.writes):
+                if len(batch) > 1:  # consecutive inserts into one collection: one bulk write
+                    await store.repository(batch[0].collection).apply_inserts(batch)  # type: ignore[arg-type]
+                else:
+                    await store.repository(batch[0].collection).apply(batch[0])
             entry = op.audit_entry()
             await store.activity.apply(Insert("activity_logs", store.activity.new_document(entry, entry.timestamp)))
         now = time.monotonic()
@@ -210,3 +213,16 @@ class WritePath:
         log.warning("database unavailable during a write: %s", exc.message)
         if self.on_database_lost is not None:
             self.on_database_lost(exc)
+
+
+def _batches(writes: tuple[Write, ...]) -> list[list[Write]]:
+    """The writes in order, runs of inserts into the same collection (same ``if_exists``) grouped."""
+    out: list[list[Write]] = []
+    for write in writes:
+        last = out[-1][-1] if out else None
+        if (isinstance(write, Insert) and isinstance(last, Insert) and last.collection == write.collection
+                and last.if_exists == write.if_exists):
+            out[-1].append(write)
+        else:
+            out.append([write])
+    return out

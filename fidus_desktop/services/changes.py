@@ -26,6 +26,8 @@ COLLECTION_AGGREGATES = {
     "fund_products": "products", "activity_logs": "activity", "mt5_accounts": "mt5_accounts",
     "redemptions": "redemptions", "referral_commissions": "commissions", "salespeople": "salespeople",
     "money_managers": "money_managers", "mt5_account_config": "mt5_account_config",
+    # The referral module's client records and every client's readiness are client data too.
+    "clients": "clients", "client_readiness": "clients",
 }
 
 # Meaning-level flags.

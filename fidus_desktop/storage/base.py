@@ -17,7 +17,7 @@ from ..domain.values import utc_now
 from ..errors import ConflictError, NotFoundError, StorageCorrupt
 from .offload import map_off_loop
 from .problems import DocumentProblem, DocumentProblems, problem_of
-from .query import Query
+from .query import In, Query
 from .spec import CollectionSpec
 from .writes import MISSING, Delete, Insert, Patch, Write, comparable, same
 
@@ -175,23 +175,22 @@ class Repository[T]:
         their readers give them, without decoding whole documents (bulk figures, big tables)."""
         return await self._collection.project(fields, query)
 
+    def _encode_new(self, entity: T) -> dict[str, Any]:
+        # A codec whose collection's creators write other fields than its editors (a new
+        # prospect has no ``id``) says so with ``encode_new``.
+        encode_new = getattr(self._codec, "encode_new", None)
+        return encode_new(entity) if encode_new is not None else self._codec.encode(entity)
+
     async def add(self, entity: T) -> T:
-        doc = self._codec.encode(entity)
-        self._codec.stamp_create(doc, utc_now())
-        return self._load(await self._collection.insert(doc))
+        return self._load(await self._collection.insert(self.new_document(entity, utc_now())))
 
     async def add_many(self, entities: Iterable[T]) -> int:
         now = utc_now()
-        docs = []
-        for entity in entities:
-            doc = self._codec.encode(entity)
-            self._codec.stamp_create(doc, now)
-            docs.append(doc)
-        return await self._collection.insert_many(docs)
+        return await self._collection.insert_many([self.new_document(entity, now) for entity in entities])
 
     def new_document(self, entity: T, now: datetime) -> dict[str, Any]:
         """The document ``add`` would write for ``entity``, stamped as created at ``now``."""
-        doc = self._codec.encode(entity)
+        doc = self._encode_new(entity)
         self._codec.stamp_create(doc, now)
         return doc
 
@@ -274,6 +273,30 @@ class Repository[T]:
             raise ConflictError(f"{self.spec.name} already holds a different record '{key}'.")
         await self._collection.insert(write.doc)
         return True
+
+    async def apply_inserts(self, writes: Sequence[Insert]) -> int:
+        """Apply many inserts as :meth:`apply` would one by one, in one bulk write (an import of
+        10,000 rows): keys already taken are looked up together, then the rest is inserted.
+        Returns how many were written."""
+        fresh: list[dict[str, Any]] = []
+        by_key: dict[str, Insert] = {}
+        for write in writes:
+            key = self.spec.key.extract(write.doc)
+            if key is None or str(key) in by_key:
+                return sum([await self.apply(w) for w in writes])  # unusual: keep the exact one-by-one rules
+            by_key[str(key)] = write
+        keys = list(by_key)
+        existing: dict[str, StoredDoc] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            for stored in await self._collection.find(Query(where=(In(self.spec.key.name, tuple(chunk)),))):
+                existing[str(self.spec.key.extract(stored.doc))] = stored
+        for key, write in by_key.items():
+            if key in existing:
+                await self._apply_insert(write)  # skip, same record again, or a ConflictError
+            else:
+                fresh.append(write.doc)
+        return await self._collection.insert_many(fresh) if fresh else 0
 
     def _current(self, stored: StoredDoc) -> Callable[[str], Any]:
         normalized = self._normalized(stored.doc)

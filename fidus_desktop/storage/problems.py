@@ -12,7 +12,7 @@ them, ``fidus-desktop doctor`` finds them all.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,3 +99,13 @@ class DocumentProblems:
     def counts(self) -> Mapping[str, int]:
         with self._lock:
             return {name: len(held) for name, held in sorted(self._by_collection.items()) if held}
+
+
+def untrusted_rows(collection: str, rows: Iterable[Sequence[Any]]) -> list[DocumentProblem]:
+    """The problems named by the ``untrusted`` column (the last one) of projected rows."""
+    found = []
+    for row in rows:
+        if row[-1]:
+            field, _, reason = str(row[-1]).partition("\t")
+            found.append(DocumentProblem(collection, shown(row[0]), field, shown(reason, REASON_CHARS)))
+    return found

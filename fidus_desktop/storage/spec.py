@@ -26,6 +26,9 @@ class IndexedField:
     #: filter raw documents (MongoDB) use it so they find what SQLite's normalized column finds;
     #: ``None`` means the value is stored as it is.
     raw_values: Callable[[Any], tuple[Any, ...]] | None = None
+    #: ``False``: a column to read in projections and to search (notes, phone) without an index
+    #: of its own; an index on every such field would slow each write for queries nobody runs.
+    index: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,24 +8,30 @@ from contextlib import AbstractAsyncContextManager
 from ..domain.activity import ActivityEntry
 from ..domain.funds import DEFAULT_PRODUCTS, FundProduct
 from ..domain.investments import Investment
+from ..domain.leads import PortalLead
 from ..domain.money_managers import MoneyManager
 from ..domain.mt5_accounts import Mt5AccountLink
 from ..domain.mt5_config import Mt5AccountConfig
 from ..domain.people import Client
 from ..domain.prospects import Prospect
+from ..domain.readiness import ClientReadiness
 from ..domain.redemption_requests import RedemptionRequest
 from ..domain.referrals import CommissionRecord, Salesperson
 from .base import DocumentBackend, Repository
-from .codecs import (ActivityCodec, ClientCodec, CommissionCodec, InvestmentCodec, MoneyManagerCodec,
-                     Mt5AccountCodec, Mt5AccountConfigCodec, ProductCodec, ProspectCodec, RedemptionCodec,
-                     SalespersonCodec)
+from .codecs import (ActivityCodec, ClientCodec, CommissionCodec, InvestmentCodec, LeadCodec, MoneyManagerCodec,
+                     Mt5AccountCodec, Mt5AccountConfigCodec, ProductCodec, ProspectCodec, ReadinessCodec,
+                     RedemptionCodec, ReferralClientCodec, SalespersonCodec)
 from .problems import DocumentProblems
 from .spec import CollectionSpec
 
 CODECS = (ClientCodec(), ProspectCodec(), InvestmentCodec(), ProductCodec(), ActivityCodec(),
           Mt5AccountCodec(), MoneyManagerCodec(), Mt5AccountConfigCodec(), RedemptionCodec(), SalespersonCodec(),
-          CommissionCodec())
+          CommissionCodec(), LeadCodec(), ReadinessCodec(), ReferralClientCodec())
 SPECS: tuple[CollectionSpec, ...] = tuple(c.spec for c in CODECS)
+
+#: Every ``users`` document, whatever its type: usernames are unique across admins, clients and
+#: agents (the original checks before each insert). Read only; never in SPECS (same table).
+ALL_USERS = CollectionSpec(name="users", key=ClientCodec.spec.key, fields=ClientCodec.spec.fields)
 
 
 class FundStore:
@@ -49,6 +55,9 @@ class FundStore:
         self.redemptions: Repository[RedemptionRequest] = repo(RedemptionCodec)
         self.salespeople: Repository[Salesperson] = repo(SalespersonCodec)
         self.commissions: Repository[CommissionRecord] = repo(CommissionCodec)
+        self.leads: Repository[PortalLead] = repo(LeadCodec)
+        self.readiness: Repository[ClientReadiness] = repo(ReadinessCodec)
+        self.referral_clients: Repository[Client] = repo(ReferralClientCodec)
 
     @property
     def kind(self) -> str:
@@ -61,7 +70,14 @@ class FundStore:
     def repositories(self) -> Iterable[Repository]:
         return (self.clients, self.prospects, self.investments, self.products, self.activity,
                 self.mt5_accounts, self.money_managers, self.mt5_configs, self.redemptions, self.salespeople,
-                self.commissions)
+                self.commissions, self.leads, self.readiness, self.referral_clients)
+
+    async def username_taken(self, username: str) -> bool:
+        """Whether any ``users`` document (admin, client or agent) has ``username``."""
+        from .query import Eq, Query
+
+        users = self.backend.collection(ALL_USERS)
+        return await users.count(Query(where=(Eq("username", username),))) > 0
 
     def repository(self, collection: str) -> Repository:
         """The repository holding the original's collection ``collection`` (``users`` -> clients)."""

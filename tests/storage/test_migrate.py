@@ -101,7 +101,8 @@ async def test_a_copy_into_sqlite_keeps_every_document_as_it_was(
 
     assert counts == {"fund_products": 4, "users": 1, "crm_prospects": 2, "investments": 1,
                       "activity_logs": 1, "mt5_accounts": 1, "money_managers": 0, "mt5_account_config": 0,
-                      "redemptions": 0, "salespeople": 0, "referral_commissions": 0}
+                      "redemptions": 0, "salespeople": 0, "referral_commissions": 0,
+                      "leads": 0, "client_readiness": 0, "clients": 0}
     assert_same_fund(await documents_of(fund_store), await documents_of(target))
 
 

@@ -21,16 +21,19 @@ from fidus_desktop.setup.session import SettingsSession
 from ..tasks import TaskRunner
 from .alerts_page import AlertsPage
 from .appearance_page import AppearancePage
+from .crm_page import CrmPage
 from .google_page import GooglePage
 from .mt5_page import Mt5Page
 from .page import SettingsPage, show_result
 from .storage_page import StoragePage
 
 PAGES: tuple[tuple[str, type[SettingsPage]], ...] = (
-    ("storage", StoragePage), ("mt5", Mt5Page), ("google", GooglePage), ("alerts", AlertsPage),
+    ("storage", StoragePage), ("mt5", Mt5Page), ("google", GooglePage), ("alerts", AlertsPage), ("crm", CrmPage),
     ("appearance", AppearancePage))
-#: Settings the app keeps for itself, not options the manager sets.
-STATE_FIELDS = frozenset({"config_version", "ui.window_geometry", "ui.window_state", "ui.last_panel", "ui.last_folder"})
+#: Settings the app keeps for itself, not options the manager sets (the CRM's saved filters and
+#: folded columns are made in its panel).
+STATE_FIELDS = frozenset({"config_version", "ui.window_geometry", "ui.window_state", "ui.last_panel", "ui.last_folder",
+                          "crm.saved_filters", "crm.folded_stages"})
 
 
 class SettingsDialog(QDialog):

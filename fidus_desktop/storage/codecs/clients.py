@@ -35,6 +35,9 @@ class ClientCodec(DatetimeStamps):
             indexed("kyc_status", "text", "aml_kyc_status", reader=lambda d: _kyc(d).value,
                     raw_values=_kyc_forms),
             indexed("created_at", "datetime", "created_at", "createdAt"),
+            # The original checks usernames for uniqueness before every insert (no unique index).
+            indexed("username", "text"),
+            indexed("phone", "text", index=False),
         ),
         scope=(("type", "client"),),
     )
@@ -51,6 +54,9 @@ class ClientCodec(DatetimeStamps):
             created_at=moment(doc, "created_at", "createdAt"),
             source_prospect_id=text(doc, "source_prospect_id", "prospect_id"),
             notes=text(doc, "notes"),
+            merged_ids=tuple(str(v) for v in doc.get("merged_client_ids") or () if v)
+            if isinstance(doc.get("merged_client_ids"), list) else (),
+            merged_into=text(doc, "merged_into"),
         )
 
     def encode(self, client: Client) -> dict[str, Any]:
@@ -70,6 +76,10 @@ class ClientCodec(DatetimeStamps):
         }
         if client.created_at:
             doc["created_at"] = client.created_at
+        if client.merged_ids:
+            doc["merged_client_ids"] = list(client.merged_ids)
+        if client.merged_into:
+            doc["merged_into"] = client.merged_into
         if client.source_prospect_id:
             doc["created_from_prospect"] = True
             doc["prospect_id"] = client.source_prospect_id

@@ -187,12 +187,12 @@ def _single_text(field: str) -> Callable[[Doc], str | None]:
 
 def indexed(name: str, kind: FieldKind, *raw_names: str,
             reader: Callable[[Doc], Any] | None = None,
-            raw_values: Callable[[Any], tuple[Any, ...]] | None = None) -> IndexedField:
+            raw_values: Callable[[Any], tuple[Any, ...]] | None = None, index: bool = True) -> IndexedField:
     names = raw_names or (name,)
     if reader is None and kind == "text" and len(names) == 1:
         # The common case, on the hot path of every bulk load: one plain text field, no fallback.
         return IndexedField(name=name, raw_names=names, kind=kind, extract=_single_text(names[0]),
-                            raw_values=raw_values)
+                            raw_values=raw_values, index=index)
     if reader is None:
         readers: dict[str, Callable[[Doc], Any]] = {
             "text": lambda d: text(d, *names) or None,
@@ -203,7 +203,8 @@ def indexed(name: str, kind: FieldKind, *raw_names: str,
             "int": lambda d: first(d, *names),
         }
         reader = readers[kind]
-    return IndexedField(name=name, raw_names=names, kind=kind, extract=_safe(reader), raw_values=raw_values)
+    return IndexedField(name=name, raw_names=names, kind=kind, extract=_safe(reader), raw_values=raw_values,
+                        index=index)
 
 
 def refusal(decode: Callable[[Doc], Any], doc: Doc) -> str | None:

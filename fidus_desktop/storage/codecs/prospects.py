@@ -23,6 +23,16 @@ def _stage_forms(stage: object) -> tuple[object, ...]:
     return forms
 
 
+def _kyc_forms(status: object) -> tuple[object, ...]:
+    value = KycStatus.read(status)
+    forms: tuple[object, ...] = (value.value, value.value.upper())
+    return forms + ((None, "") if value is KycStatus.PENDING else ())
+
+
+def _ids(value: object) -> tuple[str, ...]:
+    return tuple(str(v) for v in value if v) if isinstance(value, list | tuple) else ()
+
+
 class ProspectCodec:
     spec = CollectionSpec(
         name="crm_prospects",
@@ -36,6 +46,20 @@ class ProspectCodec:
             indexed("updated_at", "datetime"),
             indexed("converted_to_client", "bool"),
             indexed("client_id", "text"),
+            # Reminders falling due: the few prospects with one set, then their due dates.
+            indexed("remind", "bool", "next_action_remind"),
+            # The pipeline's columns and filters. The pipeline filters and sorts its in-memory
+            # index (fidus_desktop/crm/index.py), built from these; an index on each would slow
+            # every write (an import of 10,000 rows) for queries nobody runs against the store.
+            indexed("source", "text", index=False),
+            indexed("owner", "text", index=False),
+            indexed("kyc_status", "text", "aml_kyc_status", reader=lambda d: KycStatus.read(d.get("aml_kyc_status")).value,
+                    raw_values=_kyc_forms, index=False),
+            indexed("estimated_value", "real", index=False),
+            indexed("next_action_due", "datetime", index=False),
+            indexed("phone", "text", index=False),
+            indexed("notes", "text", index=False),
+            indexed("next_action", "text", index=False),
             # Why the codec refuses the document (none when it reads it): the pipeline's counts read
             # query columns, and must leave out exactly what every other reader leaves out.
             whole_document("untrusted", lambda d: refusal(ProspectCodec().decode, d)),
@@ -58,6 +82,12 @@ class ProspectCodec:
             estimated_value=money(doc, "estimated_value", low=ZERO),
             created_at=moment(doc, "created_at"),
             updated_at=moment(doc, "updated_at"),
+            owner=text(doc, "owner"),
+            next_action=text(doc, "next_action"),
+            next_action_due=moment(doc, "next_action_due"),
+            remind=flag(doc, "next_action_remind"),
+            original_lead_id=text(doc, "_original_lead_id"),
+            merged_ids=_ids(doc.get("merged_prospect_ids")),
         )
 
     def encode(self, prospect: Prospect) -> dict[str, Any]:
@@ -80,6 +110,23 @@ class ProspectCodec:
             doc["estimated_value"] = as_double(prospect.estimated_value)
         if prospect.created_at:
             doc["created_at"] = prospect.created_at
+        # FIDUS Desktop's own fields: written only when they hold something.
+        extra = {"owner": prospect.owner, "next_action": prospect.next_action,
+                 "next_action_due": prospect.next_action_due, "next_action_remind": prospect.remind or None,
+                 "_original_lead_id": prospect.original_lead_id,
+                 "merged_prospect_ids": list(prospect.merged_ids) or None}
+        doc.update({k: v for k, v in extra.items() if v})
+        return doc
+
+    def encode_new(self, prospect: Prospect) -> dict[str, Any]:
+        """A new prospect as the original's ``POST /crm/prospects`` writes it: ``prospect_id`` (no
+        ``id``), no AML/KYC status until one is recorded, ``google_drive_folder: ""``; money as a
+        plain double."""
+        doc = self.encode(prospect)
+        del doc["id"]
+        if prospect.aml_kyc_status is KycStatus.PENDING:
+            del doc["aml_kyc_status"]
+        doc["google_drive_folder"] = ""
         return doc
 
     def key_of(self, prospect: Prospect) -> str:

@@ -29,7 +29,7 @@ _TOLERATED_CODES = {13: "Unauthorized", 85: "IndexOptionsConflict", 86: "IndexKe
 
 def wanted_indexes(spec: CollectionSpec) -> list[IndexKeys]:
     """One index per raw path of every queryable field and scope, then the compound ones."""
-    single = [((raw, 1),) for field in spec.all_fields for raw in field.raw_names]
+    single = [((raw, 1),) for field in spec.all_fields if field.index for raw in field.raw_names]
     scoped = [((name, 1),) for name, _ in spec.scope]
     # The watcher for other writers' changes asks for records modified after a moment.
     watched = [(("updated_at", 1),)]

@@ -164,7 +164,7 @@ class TableLayout:
         longer one serves its queries, and each index slows every write.
         """
         prefix = [name for name, _ in self.scope]
-        wanted: list[tuple[str, ...]] = [(*prefix, self.column(f.name)) for f in self.spec.fields]
+        wanted: list[tuple[str, ...]] = [(*prefix, self.column(f.name)) for f in self.spec.fields if f.index]
         for compound in self.spec.compound_indexes:
             columns = [self._index_column(path, direction) for path, direction in compound]
             if None in columns:
