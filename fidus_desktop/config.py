@@ -34,6 +34,17 @@ SECRET_GOOGLE_TOKEN = "google-oauth-token"
 SECRET_GOOGLE_CLIENT = "google-oauth-client"
 
 
+def _described(default: Any, description: str) -> Any:
+    """A settings field with the one-line description the settings editor shows (immutable
+    defaults only: tuples of frozen rules are fine)."""
+    return field(default=default, metadata={"description": description})
+
+
+def describe(settings_class: type, name: str) -> str:
+    """The description of a settings field ("" when it has none)."""
+    return next((f.metadata.get("description", "") for f in dataclasses.fields(settings_class) if f.name == name), "")
+
+
 @dataclass(frozen=True, slots=True)
 class StorageSettings:
     backend: Literal["sqlite", "mongodb"] = "sqlite"
@@ -75,6 +86,27 @@ class Mt5Settings:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkflowRule:
+    """One workflow mail rule (evaluated by ``fidus_desktop.google.workflow``)."""
+
+    trigger: Literal["stage", "payment_due"] = _described(
+        "stage", "When the mail is prepared: a prospect enters a stage, or a client's payment falls due.")
+    stage: str = _described("", "Stage only: the stage entered (lead, qualified, proposal, negotiation, won, lost).")
+    template: Literal["document_request", "meeting_followup", "welcome", "investment_report"] = _described(
+        "welcome", "The mail template prepared for the person.")
+    days_before: int = _described(3, "Payment only: how many days before the due date the mail is prepared.")
+    enabled: bool = _described(True, "Off keeps the rule without preparing mails.")
+
+
+DEFAULT_WORKFLOW_RULES: tuple[WorkflowRule, ...] = (
+    WorkflowRule("stage", "qualified", "document_request"),
+    WorkflowRule("stage", "proposal", "meeting_followup"),
+    WorkflowRule("stage", "won", "welcome"),
+    WorkflowRule("payment_due", "", "investment_report", days_before=3),
+)
+
+
+@dataclass(frozen=True, slots=True)
 class GoogleSettings:
     #: Keyring entry holding the OAuth client file's JSON ("Desktop app" client), never a file.
     client_secret_entry: str = SECRET_GOOGLE_CLIENT
@@ -108,17 +140,12 @@ class GoogleSettings:
     calendar_sync_days_back: int = 90
     #: IANA zone sent with new events (empty: the zone of the times given, else UTC offsets only).
     time_zone: str = ""
-
-
-def _described(default: Any, description: str) -> Any:
-    """A settings field with the one-line description the settings editor shows (immutable
-    defaults only: tuples of frozen rules are fine)."""
-    return field(default=default, metadata={"description": description})
-
-
-def describe(settings_class: type, name: str) -> str:
-    """The description of a settings field ("" when it has none)."""
-    return next((f.metadata.get("description", "") for f in dataclasses.fields(settings_class) if f.name == name), "")
+    sync_interval_seconds: float = _described(
+        120.0, "How often the Gmail and Calendar copies on this computer are brought up to date, in seconds "
+        "(Sync now in the Workspace panel does it at once).")
+    workflow_rules: tuple[WorkflowRule, ...] = _described(
+        DEFAULT_WORKFLOW_RULES, "Mails prepared for your review when a prospect enters a stage or a payment "
+        "falls due; none is sent until you send it.")
 
 
 AlertKind = Literal["margin_level_below", "drawdown_over", "equity_drop", "source_down", "balance_operation_over",
