@@ -9,6 +9,7 @@ once; a late answer from the browser finds nobody). Used for the first connectio
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable
@@ -42,6 +43,8 @@ class ConnectDialog(QDialog):
         self.flow: ConsentFlow | None = None
         self.handle: TaskHandle | None = None
         self.client_name = ""
+        self.account: Any = None
+        self._account_lock = asyncio.Lock()
         self.setWindowTitle("Reconnect the Google account" if reconnect else "Connect a Google account")
         self.setMinimumWidth(560)
         intro = QLabel("FIDUS uses your Google account for Gmail, Calendar and Drive. You need the OAuth client "
@@ -60,6 +63,7 @@ class ConnectDialog(QDialog):
         self.status.setWordWrap(True)
         self.connect_button = QPushButton("Sign in with Google", self)
         self.connect_button.setDefault(True)
+        self.connect_button.setEnabled(False)  # until the keyring says a client file was given
         self.connect_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.clicked.connect(self.cancel)
@@ -77,21 +81,24 @@ class ConnectDialog(QDialog):
         for part in (intro, row, url_row, self.status, buttons):
             (layout.addLayout if isinstance(part, QHBoxLayout) else layout.addWidget)(part)
         self.file_dialog: QFileDialog | None = None
-        self.tasks.run(self._read_client(), name="read the OAuth client", on_success=self._show_client,
-                       on_failure=self._failed)
+        self.tasks.run(self._read_client(), name="read the OAuth client", on_failure=self._failed,
+                       on_success=lambda name: self.client_name or self._show_client(name))
 
     # ---- the client file -------------------------------------------------------------------------
 
     async def _account(self) -> Any:
         from fidus_desktop.services.google_service import GoogleService, new_account
 
-        service = self.context.service(GoogleService)
-        account = service.account if service is not None and service.account is not None else None
-        if account is None:
-            account = await self.context.lanes.io.run(lambda: new_account(self.context), action="load Google")
+        async with self._account_lock:  # one account for the reads and the sign-in of this window
+            if self.account is None:
+                service = self.context.service(GoogleService)
+                self.account = service.account if service is not None and service.account is not None else None
+            if self.account is None:
+                self.account = await self.context.lanes.io.run(lambda: new_account(self.context),
+                                                               action="load Google")
         if self.open_browser is not None:
-            account.open_browser = self.open_browser
-        return account
+            self.account.open_browser = self.open_browser
+        return self.account
 
     async def _read_client(self) -> str:
         account = await self._account()
