@@ -304,3 +304,55 @@ def test_a_stage_change_waits_in_the_review_queue_until_the_manager_sends_it(qtb
     service = context.service(GoogleService)
     qtbot.waitUntil(lambda: service.outbox.state.waiting == 0, timeout=10000)
     assert len(fake.gmail.sent) == 1
+
+
+def test_the_mail_list_opens_from_the_copy_a_page_at_a_time(qtbot, qloop, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from fidus_desktop.config import GoogleSettings
+    from fidus_desktop.storage.cache import LocalCache
+    from fidus_desktop.storage.google_cache import MessageRow
+    from ui.tasks import TaskRunner
+    from ui.workspace.mail_model import PAGE
+    from ui.workspace.mail_view import MailView
+
+    account = "manager@fidus.test"
+    context = AppContext.create(AppPaths.default(), settings=Settings(google=GoogleSettings(account_email=account)))
+    cache = LocalCache(tmp_path / "cache.sqlite3")
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    rows = [MessageRow(f"m{i:05d}", f"t{i:05d}", start + timedelta(minutes=i), str(i), f"Client {i} <c{i}@x.test>",
+                       f"Statement {i}", "", True, False, ("INBOX",), {"id": f"m{i:05d}"}) for i in range(2 * PAGE + 50)]
+    done: list = []
+
+    async def fill() -> None:
+        await cache.open()
+        await cache.google.put_messages(account, rows)
+        done.append(True)
+
+    qloop.create_task(fill())
+    qtbot.waitUntil(lambda: bool(done), timeout=10000)
+    context.cache = cache
+    tasks = TaskRunner(lambda exc, name: done.append(exc), loop=qloop)
+    view = MailView(context, tasks, GoogleService(context))  # the service is not even started: the copy is enough
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    view.open_label("INBOX")
+    qtbot.waitUntil(lambda: view.model.rowCount() == PAGE, timeout=5000)
+    assert view.model.row(0).subject == f"Statement {2 * PAGE + 49}"  # newest first
+    view.list.scrollToBottom()  # the view asks for more as it nears the end
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2 * PAGE, timeout=5000)
+    view.list.scrollToBottom()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2 * PAGE + 50, timeout=5000)
+    assert not view.model.canFetchMore()
+    assert len({view.model.row(i).id for i in range(view.model.rowCount())}) == 2 * PAGE + 50
+    closed: list = []
+
+    async def close() -> None:
+        await tasks.shutdown()
+        await cache.close()
+        closed.append(True)
+
+    qloop.create_task(close())
+    qtbot.waitUntil(lambda: bool(closed), timeout=10000)
+    assert done == [True]

@@ -107,6 +107,7 @@ class CalendarView(QWidget):
     def _show(self, events: list[CalendarEvent]) -> None:
         self.events = [e for e in events if not e.cancelled]
         self.model.set_data(list_data(self.events))
+        self.table.resizeColumnsToContents()
         self.state.setText(f"{len(self.events)} events (times in your time zone, "
                            f"{datetime.now().astimezone():%Z})" if self.events else "Nothing booked in this period.")
 

@@ -134,6 +134,7 @@ class DriveView(QWidget):
     def _listed(self, files: list[DriveFile]) -> None:
         self.files = files
         self.model.set_data(list_data(files))
+        self.table.resizeColumnsToContents()
         self.state.setText(f"{len(files)} item{'s' if len(files) != 1 else ''}")
 
     def selected(self) -> DriveFile | None:

@@ -11,7 +11,7 @@ outbox is a fixed list (:meth:`MailListModel.set_rows`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,11 @@ type PageLoader = Callable[[tuple[datetime, str] | None, int], Awaitable[Sequenc
 
 def _when(moment: datetime) -> str:
     local = moment.astimezone()
-    return local.strftime("%H:%M") if local.date() == datetime.now().astimezone().date() else local.strftime("%Y-%m-%d")
+    return local.strftime("%H:%M") if local.date() == _today() else local.strftime("%Y-%m-%d")
+
+
+def _today() -> date:
+    return datetime.now().astimezone().date()
 
 
 class MailListModel(QAbstractTableModel):
@@ -46,6 +50,7 @@ class MailListModel(QAbstractTableModel):
         self._more = False
         self._loading = False
         self._generation = 0
+        self._texts: dict[int, tuple[str, ...]] = {}
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -56,6 +61,7 @@ class MailListModel(QAbstractTableModel):
         self._generation += 1
         self.beginResetModel()
         self.rows, self._loader, self._more, self._loading = [], loader, True, False
+        self._texts.clear()
         self.endResetModel()
         self._load()
 
@@ -64,6 +70,7 @@ class MailListModel(QAbstractTableModel):
         self._generation += 1
         self.beginResetModel()
         self.rows, self._loader, self._more, self._loading = list(rows), None, False, False
+        self._texts.clear()
         self.endResetModel()
         self.page_loaded.emit(len(self.rows))
 
@@ -123,9 +130,13 @@ class MailListModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        line = self.rows[index.row()]
+        position = index.row()
+        line = self.rows[position]
         if role == Qt.ItemDataRole.DisplayRole:
-            return line_text(line, index.column())
+            texts = self._texts.get(position)
+            if texts is None:  # formatted once per line: Qt asks for each cell and role many times
+                texts = self._texts[position] = tuple(line_text(line, c) for c in range(len(COLUMNS)))
+            return texts[index.column()]
         if role == Qt.ItemDataRole.FontRole and getattr(line, "unread", False):
             return self._bold
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
@@ -135,6 +146,9 @@ class MailListModel(QAbstractTableModel):
 
 def _name(sender: str) -> str:
     """``Ana Client`` for ``Ana Client <ana@example.com>``; the address when there is no name."""
+    head, bracket, _rest = sender.partition("<")
+    if bracket and head.strip() and '"' not in head and "," not in head:  # the common shape, cheaply
+        return head.strip()
     name, address = parseaddr(sender)
     return name or address or sender
 

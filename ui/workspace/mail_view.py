@@ -73,7 +73,9 @@ class MailView(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(0, 150)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed widths: fitting a column to its contents would format every line read so far.
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(2, 84)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(3, 26)
         self.list.selectionModel().currentRowChanged.connect(lambda current, _prev: self._line_chosen(current.row()))
@@ -126,6 +128,8 @@ class MailView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
         self.save_dialog: QFileDialog | None = None
+        self.thread_list.hide()
+        self.files.hide()
         self._show_labels([])
         self._update_buttons()
 
@@ -172,6 +176,8 @@ class MailView(QWidget):
         self.query = ""
         cache = self.context.cache
         self.reader.clear_message()
+        self.thread_list.hide()
+        self.files.hide()
         self.message = None
         if cache is None:
             self.list_state.setText("The local cache is not open: mail cannot be shown.")

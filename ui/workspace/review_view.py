@@ -75,6 +75,7 @@ class ReviewView(QWidget):
     def _show(self, mails: list[workflow.ReviewMail]) -> None:
         self.mails = mails
         self.model.set_data(list_data(mails))
+        self.table.resizeColumnsToContents()
         for button in self.buttons.values():
             button.setEnabled(bool(mails))
         if mails:
