@@ -46,6 +46,8 @@ class MailView(QWidget):
         self.allowed_messages: set[str] = set()
         self.compose_windows: list[ComposeDialog] = []
         self._selected_id = ""
+        #: The first lines are shown (what start-up and the smoke run wait for).
+        self.loaded = False
 
         self.labels = QListWidget(self)
         self.labels.setMaximumWidth(190)
@@ -200,6 +202,7 @@ class MailView(QWidget):
             self.open_label(self.label)
 
     def _page_loaded(self, count: int) -> None:
+        self.loaded = True
         where = {OUTBOX: "waiting to send", DRAFTS: "drafts"}.get(self.label, "messages on this computer")
         self.list_state.setText(f"{count} {where}" + ("" if not self.query else f" for '{self.query}'"))
         if self._selected_id:

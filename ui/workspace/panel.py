@@ -127,14 +127,16 @@ class WorkspacePanel(Panel):
         self.disconnect_button.setVisible(connected)
         reason = self.service.reconnect_needed if connected else ""
         self.reconnect_bar.setVisible(bool(reason))
-        if reason:
+        if reason:  # the bar says it all; the header only names the state
+            self.state_label.setText(f"{STATE_LABELS[status.state]} — reconnect needed")
             self.reconnect_text.setText(f"{reason} Your mails wait in the outbox and what you are writing is "
                                         "kept; reconnect to carry on.")
 
     @property
     def ready(self) -> bool:
+        """Shows real data: the connect prompt, or the first lines of the mail list."""
         mail = self.views.get("mail")
-        return self.service is None or (mail is not None and mail.model.rowCount() >= 0 and not self._stale)
+        return self.service is None or (mail is not None and mail.loaded)
 
     def on_status(self, status: Any) -> None:
         if status.service is ServiceName.GOOGLE:
