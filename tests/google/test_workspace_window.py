@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import email.message
+import email.policy
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -356,3 +357,105 @@ def test_the_mail_list_opens_from_the_copy_a_page_at_a_time(qtbot, qloop, tmp_pa
     qloop.create_task(close())
     qtbot.waitUntil(lambda: bool(closed), timeout=10000)
     assert done == [True]
+
+
+def test_reply_keeps_the_thread_and_forward_carries_the_files(qtbot, workspace, fake):
+    original = email.message.EmailMessage()
+    original["From"], original["To"], original["Subject"] = "Ana Client <ana@example.com>", "manager@fidus.test", \
+        "Question about fees"
+    original["Message-ID"] = "<q-1@example.com>"
+    original.set_content("How are fees computed?")
+    original.add_attachment(b"%PDF-1.4 contract", maintype="application", subtype="pdf", filename="contract.pdf")
+    fake.gmail.add(original.as_bytes(), thread_id="t-fees")
+    window, panel = workspace()
+    mail = panel.views["mail"]
+    _select(qtbot, mail, "Question about fees")
+    qtbot.waitUntil(lambda: mail.message is not None and mail.message.thread_id == "t-fees", timeout=10000)
+    assert mail.buttons["save"].isVisibleTo(mail)
+
+    reply = mail.reply(False)
+    assert reply.to.text() == "Ana Client <ana@example.com>" and reply.subject.text() == "Re: Question about fees"
+    reply.body.setPlainText("They are 20% of profits.\n\n" + reply.body.toPlainText())
+    reply.send_button.click()
+    qtbot.waitUntil(lambda: len(fake.gmail.sent) == 1, timeout=15000)
+    sent = email.message_from_bytes(fake.gmail.sent[0]["raw"])
+    assert sent["In-Reply-To"] == "<q-1@example.com>" and fake.gmail.sent[0]["threadId"] == "t-fees"
+    assert "> How are fees computed?" in sent.get_payload()
+
+    forward = mail.forward()
+    forward.to.setText("lawyer@example.com")
+    forward.send_button.click()
+    qtbot.waitUntil(lambda: len(fake.gmail.sent) == 2, timeout=15000)
+    forwarded = email.message_from_bytes(fake.gmail.sent[1]["raw"], policy=email.policy.default)
+    assert forwarded["Subject"] == "Fwd: Question about fees"
+    [attachment] = list(forwarded.iter_attachments())
+    assert attachment.get_filename() == "contract.pdf" and attachment.get_content() == b"%PDF-1.4 contract"
+
+
+def test_record_actions_book_over_free_busy_and_mail_a_template_onto_the_timeline(qtbot, workspace, fake):
+    from datetime import UTC, datetime, timedelta
+
+    from fidus_desktop.storage.query import Eq, Query
+    from fidus_desktop.timeline import Person, PersonKind
+    from ui.workspace.record_actions import email_person, person_mail, schedule_meeting
+
+    window, panel = workspace()
+    context = window.context
+    found: list = []
+    window.tasks.run(context.store.clients.find(), on_success=found.append)
+    qtbot.waitUntil(lambda: bool(found), timeout=5000)
+    client = next(c for c in found[0] if c.email)
+    person = Person(PersonKind.CLIENT, client.client_id, client.name, client.email)
+
+    dialog = schedule_meeting(window, context, window.tasks, person)
+    assert dialog.title.text() == f"Investment Consultation - {client.name}" and dialog.minutes.value() == 60
+    start = dialog.request(True).start
+    fake.calendar.add("Busy already", start.astimezone(UTC), (start + timedelta(minutes=30)).astimezone(UTC))
+    dialog.save.click()
+    qtbot.waitUntil(lambda: dialog.anyway.isVisible(), timeout=10000)
+    assert "busy" in dialog.error.text() and fake.calendar.inserts == []
+    dialog.anyway.click()
+    qtbot.waitUntil(lambda: len(fake.calendar.inserts) == 1, timeout=10000)
+    assert fake.calendar.inserts[0].json()["attendees"] == [{"email": client.email}]
+
+    compose = email_person(window, context, window.tasks, person, template="investment_report")
+    qtbot.waitUntil(lambda: compose.subject.text() == f"Your Investment Report - {client.name}", timeout=10000)
+    assert client.name in compose.body.toPlainText()
+    compose.send_button.click()
+    qtbot.waitUntil(lambda: len(fake.gmail.sent) == 1, timeout=15000)
+    sent = email.message_from_bytes(fake.gmail.sent[0]["raw"], policy=email.policy.default)
+    assert sent.get_body(("html",)) is not None  # the template's HTML went, as it was not edited
+
+    entries: list = []
+
+    def timeline() -> bool:  # the last answer read, and a new question asked
+        window.tasks.run(context.store.activity.find(Query(where=(Eq("client_id", client.client_id),))),
+                         on_success=lambda found: entries.__setitem__(slice(None), found))
+        return {"meeting_scheduled", "email_sent"} <= {e.activity_type for e in entries}
+
+    qtbot.waitUntil(timeline, timeout=15000)
+    service = context.service(GoogleService)
+    service.sync_now()
+    mails: list = []
+
+    def on_record() -> bool:
+        window.tasks.run(person_mail(context, person), on_success=mails.append)
+        return bool(mails and mails[-1])
+
+    qtbot.waitUntil(on_record, timeout=15000)
+    assert mails[-1][0].subject == f"Your Investment Report - {client.name}"
+
+
+def test_disconnect_revokes_forgets_and_shows_the_connect_prompt(qtbot, workspace, fake):
+    fake.gmail.add(simple_mail("Private"))
+    window, panel = workspace()
+    qtbot.waitUntil(lambda: panel.views["mail"].model.rowCount() == 1, timeout=10000)
+    panel.disconnect_button.click()
+    qtbot.waitUntil(lambda: panel.service is None, timeout=15000)
+    assert fake.oauth.revoked and panel.stack.currentWidget() is panel.empty
+    assert window.context.settings.google.account_email == ""
+    assert window.context.secrets.get(window.context.settings.google.token_entry) is None
+    assert window.context.health.get(ServiceName.GOOGLE).state is ServiceState.NOT_CONFIGURED
+    left: list = []
+    window.tasks.run(window.context.cache.google.count_messages("manager@fidus.test"), on_success=left.append)
+    qtbot.waitUntil(lambda: left == [0], timeout=5000)
