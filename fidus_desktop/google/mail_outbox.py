@@ -16,6 +16,7 @@ This module needs no Google library: the handler reaches Gmail through the servi
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 from collections.abc import Mapping
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAIL_KIND = "google.mail"
+#: One delivery attempt at most (the client layer's own retries included).
+DELIVERY_SECONDS = 90.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +113,13 @@ class MailDelivery:
             raise RetryLater(exc.message) from None
         mime = base64.b64decode(str(payload["raw"]))
         try:
-            sent = await self._send_once(apis.gmail, mime, str(payload.get("message_id", "")),
-                                         str(payload.get("thread_id", "")))
+            # Bounded: the outbox replays one item at a time, and fund writes may wait behind this.
+            # A send cut short is safe: the next attempt looks in Sent before sending again.
+            async with asyncio.timeout(DELIVERY_SECONDS):
+                sent = await self._send_once(apis.gmail, mime, str(payload.get("message_id", "")),
+                                             str(payload.get("thread_id", "")))
+        except TimeoutError:
+            raise RetryLater("Gmail took too long to answer; the mail is tried again shortly.") from None
         except ReconnectNeeded as exc:
             service.need_reconnect(exc)
             raise RetryLater(exc.message) from None

@@ -459,3 +459,17 @@ def test_disconnect_revokes_forgets_and_shows_the_connect_prompt(qtbot, workspac
     left: list = []
     window.tasks.run(window.context.cache.google.count_messages("manager@fidus.test"), on_success=left.append)
     qtbot.waitUntil(lambda: left == [0], timeout=5000)
+
+
+def test_a_huge_mail_is_shown_cut_with_a_note_not_laid_out_whole(qapp):
+    from fidus_desktop.google.mail_parse import MailMessage
+    from ui.workspace.reader import READER_MAX_CHARS, MailReader, safe_body
+
+    hostile = "<div>" * 200_000 + "<p>row</p>" * 200_000
+    message = MailMessage(id="m1", thread_id="t1", sender="x@evil.example", html=hostile)
+    safe = safe_body(message)
+    assert f"first {READER_MAX_CHARS:,} characters" in safe.html and len(safe.html) < 2 * READER_MAX_CHARS
+    reader = MailReader()
+    reader.show_message(message, safe=safe)
+    assert "This message is long" in reader.browser.toPlainText()
+    reader.deleteLater()

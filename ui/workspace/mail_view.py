@@ -273,34 +273,42 @@ class MailView(QWidget):
             self.show_message(self.thread[row])
 
     def show_message(self, message: MailMessage) -> None:
+        """The headers at once; the body once made safe in the cpu lane (a hostile mail can be
+        megabytes), its inline images fetched, and remote content only if allowed."""
         self.message = message
         allowed = message.id in self.allowed_messages
-        self.reader.show_message(message, allow_remote=False)
+        self.reader.clear_message()
+        self.reader.message = message
+        self.reader.header.setText(f"From: {message.sender}\nSubject: {message.subject}\n\nOpening…")
         self.files.clear()
         self.files.addItems([a.filename for a in message.attachments if not a.inline])
         self.files.setVisible(self.files.count() > 0)
         self._update_buttons(message)
-        self.tasks.run(self._resources(message, allowed), name="load the message's images",
-                       on_success=lambda found: self._with_resources(message, *found))
+        self.tasks.run(self._prepare(message, allowed), name="open the message",
+                       on_success=lambda found: self._show_prepared(message, *found))
 
-    async def _resources(self, message: MailMessage, allowed: bool) -> tuple[dict, bool, dict]:
-        from fidus_desktop.google.html_safety import sanitize_mail_html
+    async def _prepare(self, message: MailMessage, allowed: bool) -> tuple[Any, dict, bool, dict]:
         from fidus_desktop.google.remote_content import fetch_images, remote_images
+
+        from .reader import safe_body
 
         cache = self.context.cache
         if not allowed and cache is not None and message.sender_address:
             allowed = await cache.google.remote_content_allowed(self.account, message.sender_address)
+        safe = await self.context.lanes.cpu.run(lambda: safe_body(message, allow_remote=allowed),
+                                                action="make the mail safe to show")
+        self._show_prepared(message, safe, {}, allowed, {})  # the text now; images when they come
         images = await mailbox.inline_images(self.service, message) if message.resolved_cids else {}
         remote: dict[str, bytes] = {}
         if allowed and message.html:
-            urls = remote_images(sanitize_mail_html(message.html, allow_remote=True).html)
+            urls = remote_images(safe.html)
             if urls:
                 remote = await self.context.lanes.io.run(lambda: fetch_images(urls), action="remote images")
-        return images, allowed, remote
+        return safe, images, allowed, remote
 
-    def _with_resources(self, message: MailMessage, images: dict, allowed: bool, remote: dict) -> None:
-        if self.message is message and (images or allowed):
-            self.reader.show_message(message, images, allow_remote=allowed, remote=remote)
+    def _show_prepared(self, message: MailMessage, safe: Any, images: dict, allowed: bool, remote: dict) -> None:
+        if self.message is message and (safe is not self.reader.safe or images or remote):
+            self.reader.show_message(message, images, allow_remote=allowed, remote=remote, safe=safe)
 
     def allow_remote(self, message: MailMessage, for_sender: bool) -> None:
         self.allowed_messages.add(message.id)

@@ -85,6 +85,27 @@ def _blank() -> QImage:
     return image
 
 
+#: The reader shows at most this much of a body, as Gmail's own view clips at 102 KB: laying out
+#: more holds the window (40,000 tiny paragraphs take QTextDocument a third of a second).
+READER_MAX_CHARS = 102_400
+
+
+def safe_body(message: MailMessage, *, allow_remote: bool = False) -> SafeHtml:
+    """The body as the reader shows it: sanitised HTML, or the text as HTML, cut to a size the
+    window can lay out. Pure and thread-safe: run it in the cpu lane for anything sizeable."""
+    if message.html:
+        cut = len(message.html) > READER_MAX_CHARS
+        safe = sanitize_mail_html(message.html[:READER_MAX_CHARS], allow_remote=allow_remote)
+    else:
+        cut = len(message.text) > READER_MAX_CHARS
+        safe = SafeHtml(text_as_html(message.text[:READER_MAX_CHARS]), 0, frozenset())
+    if cut:
+        note = (f"<p><i>This message is long: the first {READER_MAX_CHARS:,} characters are shown. Open it in "
+                "Gmail for the rest.</i></p>")
+        safe = SafeHtml(safe.html + note, safe.blocked_remote, safe.cid_refs)
+    return safe
+
+
 class MailReader(QWidget):
     """One message: headers, the remote-content bar, the body, the link target line."""
 
@@ -127,10 +148,12 @@ class MailReader(QWidget):
             layout.addWidget(widget, 1 if widget is self.browser else 0)
 
     def show_message(self, message: MailMessage, images: dict[str, tuple[str, bytes]] | None = None, *,
-                     allow_remote: bool = False, remote: dict[str, bytes] | None = None) -> SafeHtml:
+                     allow_remote: bool = False, remote: dict[str, bytes] | None = None,
+                     safe: SafeHtml | None = None) -> SafeHtml:
+        """Show ``message``; ``safe``: its body already made safe (:func:`safe_body`, in a lane),
+        else it is made here (small messages, tests)."""
         self.message = message
-        safe = (sanitize_mail_html(message.html, allow_remote=allow_remote) if message.html
-                else SafeHtml(text_as_html(message.text), 0, frozenset()))
+        safe = safe or safe_body(message, allow_remote=allow_remote)
         self.safe = safe
         when = message.internal_date.astimezone().strftime("%Y-%m-%d %H:%M") if message.internal_date else message.date
         lines = [f"From: {message.sender}", f"To: {message.to}"]
