@@ -88,7 +88,9 @@ async def main() -> None:
         view.resize(1300, 800)
         view.show()
         view.open_label("INBOX")
+        await asyncio.sleep(0)  # as in the window: built in one event, the page read, then painted
         await until(lambda: view.model.rowCount() > 0)
+        await asyncio.sleep(0)
         view.grab()
         took = time.perf_counter() - started
         await asyncio.sleep(0.05)
@@ -111,8 +113,10 @@ async def main() -> None:
         view = table_view(holder, model, sort_column=None)
         view.resize(1300, 800)
         holder.show()
+        await asyncio.sleep(0)
         lines = await context.cache.google.list_messages(ACCOUNT, label="INBOX", limit=CACHED)
         model.set_data(list_data(lines))
+        await asyncio.sleep(0)
         holder.grab()
         took = time.perf_counter() - started
         await asyncio.sleep(0.05)

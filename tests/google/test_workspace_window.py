@@ -276,7 +276,7 @@ def test_a_stage_change_waits_in_the_review_queue_until_the_manager_sends_it(qtb
     from fidus_desktop.services.changes import PIPELINE
 
     window, panel = workspace()
-    review = panel.views["review"]
+    review = panel.view("review")
     context = window.context
     found: list = []
     window.tasks.run(context.store.prospects.find(), on_success=found.append)

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+TABS = (("mail", "Mail"), ("calendar", "Calendar"), ("drive", "Drive"), ("review", "Review queue"))
+
 
 class WorkspacePanel(Panel):
     NAME = "workspace"
@@ -77,6 +79,8 @@ class WorkspacePanel(Panel):
         self.empty.set_content("Google Workspace", self.empty.text.text(),
                                button=("Connect a Google account…", self.open_connect))
         self.tabs = QTabWidget(self)
+        self.tabs.currentChanged.connect(self._tab_shown)
+        self._pages: dict[str, QWidget] = {}
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.tabs)
         layout = QVBoxLayout(self)
@@ -97,25 +101,41 @@ class WorkspacePanel(Panel):
             return
         self.service = service if service is not None and service.running else None
         self.tabs.clear()
+        for page in self._pages.values():
+            page.deleteLater()  # the old account's views go with their pages
         self.views.clear()
+        self._pages = {}
         if self.service is not None:
+            # Only the mail view is built now; the others when their tab is first shown (each
+            # costs a few milliseconds of widgets the manager may not open this session).
+            for key, title in TABS:
+                page = QWidget(self.tabs)
+                QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
+                self._pages[key] = page
+                self.tabs.addTab(page, title)
+            self.view("mail")
+        self.stack.setCurrentWidget(self.tabs if self.service else self.empty)
+        self._show_state()
+
+    def view(self, key: str) -> Any:
+        """The tab's view, built (and loaded from the local copy) on first use."""
+        if key not in self.views:
             from .calendar_view import CalendarView
             from .drive_view import DriveView
             from .mail_view import MailView
             from .review_view import ReviewView
 
-            self.views = {"mail": MailView(self.context, self.tasks, self.service, self),
-                          "calendar": CalendarView(self.context, self.tasks, self.service, self),
-                          "drive": DriveView(self.context, self.tasks, self.service, self),
-                          "review": ReviewView(self.context, self.tasks, self.service, self)}
-            for key, title in (("mail", "Mail"), ("calendar", "Calendar"), ("drive", "Drive"),
-                               ("review", "Review queue")):
-                self.tabs.addTab(self.views[key], title)
-            self.views["mail"].load()
-            self.views["calendar"].load()
-            self.views["review"].load()
-        self.stack.setCurrentWidget(self.tabs if self.service else self.empty)
-        self._show_state()
+            cls = {"mail": MailView, "calendar": CalendarView, "drive": DriveView, "review": ReviewView}[key]
+            page = self._pages[key]
+            view = self.views[key] = cls(self.context, self.tasks, self.service, page)
+            page.layout().addWidget(view)
+            if hasattr(view, "load"):
+                view.load()
+        return self.views[key]
+
+    def _tab_shown(self, index: int) -> None:
+        if self.service is not None and 0 <= index < len(TABS):
+            self.view(TABS[index][0])
 
     def _show_state(self) -> None:
         status = self.context.health.get(ServiceName.GOOGLE)
