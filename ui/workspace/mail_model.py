@@ -128,20 +128,24 @@ class MailListModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        position = index.row()
-        line = self.rows[position]
-        if role == Qt.ItemDataRole.DisplayRole:
+        # Called for every role of every cell painted: plain ints compared first, nothing else done.
+        if role == _DISPLAY:
+            position = index.row()
             texts = self._texts.get(position)
-            if texts is None:  # formatted once per line: Qt asks for each cell and role many times
+            if texts is None:  # formatted once per line
+                line = self.rows[position]
                 texts = self._texts[position] = tuple(line_text(line, c) for c in range(len(COLUMNS)))
             return texts[index.column()]
-        if role == Qt.ItemDataRole.FontRole and getattr(line, "unread", False):
-            return self._bold
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
-            return getattr(line, "reason", "") or None
+        if role == _FONT:
+            return self._bold if getattr(self.rows[index.row()], "unread", False) else None
+        if role == _TOOLTIP and index.column() == 3:
+            return getattr(self.rows[index.row()], "reason", "") or None
         return None
+
+
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_FONT = Qt.ItemDataRole.FontRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
 
 
 def _name(sender: str) -> str:
