@@ -299,6 +299,16 @@ class AppContext:
             from .services.mt5_monitor import Mt5MonitorService
 
             self.services.add(Mt5MonitorService(self))
+        if self.settings.google.account_email:  # the client library loads in the I/O lane, later
+            from .google.workflow import WorkflowMailService
+            from .services.google_service import GoogleService
+
+            self.services.add(GoogleService(self))
+            self.services.add(WorkflowMailService(self))
+        else:  # a mail queued before a disconnect waits for the next connection, never dropped
+            from .google.mail_outbox import MAIL_KIND, waiting_for_account
+
+            outbox.add_handler(MAIL_KIND, waiting_for_account, ordered=False)
 
     def service[S](self, kind: type[S]) -> S | None:
         """The running service of type ``kind`` (``context.service(Mt5MonitorService)``)."""

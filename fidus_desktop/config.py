@@ -58,6 +58,28 @@ def describe(settings_class: type, name: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkflowRule:
+    """One workflow mail rule (evaluated by ``fidus_desktop.google.workflow``)."""
+
+    trigger: Literal["stage", "payment_due"] = setting(
+        "stage", "When the mail is prepared: a prospect enters a stage, or a client's payment falls due.")
+    stage: str = setting("", "Stage only: the stage entered (lead, qualified, proposal, negotiation, won, lost).")
+    template: Literal["document_request", "meeting_followup", "welcome", "investment_report"] = setting(
+        "welcome", "The mail template prepared for the person.")
+    days_before: int = setting(3, "Payment only: how many days before the due date the mail is prepared.", low=0,
+                               high=365)
+    enabled: bool = setting(True, "Off keeps the rule without preparing mails.")
+
+
+DEFAULT_WORKFLOW_RULES: tuple[WorkflowRule, ...] = (
+    WorkflowRule("stage", "qualified", "document_request"),
+    WorkflowRule("stage", "proposal", "meeting_followup"),
+    WorkflowRule("stage", "won", "welcome"),
+    WorkflowRule("payment_due", "", "investment_report", days_before=3),
+)
+
+
+@dataclass(frozen=True, slots=True)
 class StorageSettings:
     backend: Literal["sqlite", "mongodb"] = setting(
         "sqlite", "Where the fund lives: the embedded database on this computer, or a MongoDB (the web "
@@ -205,6 +227,12 @@ class GoogleSettings:
         90, "Days back the first Calendar sync reaches (later syncs fetch only the changes).")
     time_zone: str = setting(
         "", "IANA time zone sent with new events (e.g. Europe/Madrid); empty = the zone of the times given.")
+    sync_interval_seconds: float = setting(
+        120.0, "How often the Gmail and Calendar copies on this computer are brought up to date, in seconds "
+        "(Sync now in the Workspace panel does it at once).", low=15, high=86400)
+    workflow_rules: tuple[WorkflowRule, ...] = setting(
+        DEFAULT_WORKFLOW_RULES, "Mails prepared for your review when a prospect enters a stage or a payment "
+        "falls due; none is sent until you send it.")
 
 
 AlertKind = Literal["margin_level_below", "drawdown_over", "equity_drop", "source_down", "balance_operation_over",

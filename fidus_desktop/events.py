@@ -40,6 +40,9 @@ class EventType(enum.Enum):
     OUTBOX_CHANGED = "outbox_changed"
     #: payload: :class:`fidus_desktop.runtime.notices.Notice`, for the status bar and the tray
     NOTICE = "notice"
+    #: payload: :class:`fidus_desktop.services.google_service.GoogleUpdate`: the local copies of
+    #: mail or calendar changed, a mail was queued or sent, the review queue or the account changed
+    GOOGLE_CHANGED = "google_changed"
 
 
 Callback = Callable[[Any], None]

@@ -96,10 +96,7 @@ class Lane:
         bounds the whole wait by cancelling (``asyncio.timeout``): a still-queued call then
         skips; a running one finishes.
         """
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # qasync steps tasks from Qt's timers outside run_forever too
-            loop = asyncio.get_event_loop()
+        loop = asyncio.get_running_loop()
         waiter: asyncio.Future[T] = loop.create_future()
         started: asyncio.Future[None] = loop.create_future()
 

@@ -67,7 +67,8 @@ class FirstPaint(QObject):
 CORE_MODULES = ("fidus_desktop.storage.sqlite", "fidus_desktop.storage.store", "fidus_desktop.storage.cache",
                 "fidus_desktop.runtime.outbox", "fidus_desktop.runtime.database_link", "fidus_desktop.runtime.watcher",
                 "fidus_desktop.services.portfolio_service", "fidus_desktop.services.mt5_monitor",
-                "fidus_desktop.runtime.mt5_sources", "fidus_desktop.secrets", "fidus_desktop.demo.fund")
+                "fidus_desktop.runtime.mt5_sources", "fidus_desktop.secrets", "fidus_desktop.demo.fund",
+                "fidus_desktop.services.google_service", "fidus_desktop.google.workflow")
 
 
 def warm_imports(target: str, *, mongo: bool = False) -> None:

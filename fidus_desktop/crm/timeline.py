@@ -56,11 +56,11 @@ class EventKind(enum.StrEnum):
     CLIENT_STATUS = "client_status"
     CLIENT_DELETED = "client_deleted"
     READINESS = "readiness_updated"
-    # Written by other features through this module:
-    EMAIL = "email"
-    MEETING = "meeting"
-    DOCUMENT = "document"
-    STATEMENT = "statement"
+    # Written by other features through this module (Google Workspace, statements):
+    EMAIL = "email_sent"
+    MEETING = "meeting_scheduled"
+    DOCUMENT = "documents_shared"
+    STATEMENT = "statement_sent"
 
 
 #: How the timeline names an entry's kind; activity types not listed read as they are

@@ -13,13 +13,15 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..errors import ValidationError
-from .client import GoogleClient
+from .apis import Api
 from .mime import check_addresses
-from .transport import Api
+
+if TYPE_CHECKING:
+    from .client import GoogleClient
 
 SEND_UPDATES = ("all", "externalOnly", "none")
 

@@ -12,13 +12,15 @@ import mimetypes
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
-from .client import GoogleClient
+from .apis import Api
 from .media import CancelToken, Progress, download, upload_file
 from .mime import check_addresses
-from .transport import Api
+
+if TYPE_CHECKING:
+    from .client import GoogleClient
 
 FOLDER_MIME = "application/vnd.google-apps.folder"
 ROLES = ("reader", "commenter", "writer")

@@ -14,15 +14,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
-from .client import GoogleClient
+from .apis import Api
 from .errors import GoogleError
 from .mail_parse import AttachmentRef, MailMessage, content_id_key, parse_message
 from .media import CancelToken, Progress, memory_stream, upload
 from .mime import Attachment, OutgoingMail, build_mime, forward, raw_for_gmail, reply_to
-from .transport import Api
+
+if TYPE_CHECKING:
+    from .client import GoogleClient
 
 #: A raw message larger than this goes through the upload endpoint (the JSON body has a limit).
 UPLOAD_THRESHOLD = 4 * 1024 * 1024
@@ -74,6 +76,12 @@ def _unique(folder: Path, name: str) -> Path:
         candidate = folder / f"{stem} ({number}){suffix}"
         number += 1
     return candidate
+
+
+def check_size(mime: bytes) -> None:
+    if len(mime) > MAX_RAW_BYTES:
+        raise ValidationError("The message is too large for Gmail (25 MB at most, attachments included).",
+                              {"attachments": "too large"})
 
 
 class Gmail:
@@ -187,10 +195,13 @@ class Gmail:
         """Send now. A 429/rate-limit answer is retried (nothing was sent); a broken connection is
         not (the mail may have gone): the error says so, for the outbox to decide."""
         mime = build_mime(mail, sender, sender_name=sender_name)
-        if len(mime) > MAX_RAW_BYTES:
-            raise ValidationError("The message is too large for Gmail (25 MB at most, attachments included).",
-                                  {"attachments": "too large"})
-        body: dict[str, Any] = {"threadId": mail.thread_id} if mail.thread_id else {}
+        return await self.send_raw(mime, thread_id=mail.thread_id, progress=progress, cancel=cancel)
+
+    async def send_raw(self, mime: bytes, *, thread_id: str = "", progress: Progress | None = None,
+                       cancel: CancelToken | None = None) -> SentMail:
+        """Send MIME bytes built earlier (the outbox keeps them, so a retry sends the very same mail)."""
+        check_size(mime)
+        body: dict[str, Any] = {"threadId": thread_id} if thread_id else {}
         if len(mime) <= UPLOAD_THRESHOLD:
             body["raw"] = raw_for_gmail(mime)
             answer = await self.client.call(Api.GMAIL, lambda g: g.users().messages().send(userId="me", body=body))
@@ -200,6 +211,18 @@ class Gmail:
                                                                              media_body=media),
                                   memory_stream(mime), "message/rfc822", progress=progress, cancel=cancel,
                                   what="Sending")
+        return SentMail(str(answer.get("id", "")), str(answer.get("threadId", "")), tuple(answer.get("labelIds") or ()))
+
+    async def find_sent(self, message_id: str) -> SentMail | None:
+        """The sent mail carrying ``message_id`` (its ``Message-ID`` header), if Gmail has it: how
+        the outbox tells "sent, but the answer was lost" from "not sent"."""
+        if not message_id:
+            return None
+        page = await self.search(f"rfc822msgid:{message_id.strip('<>')}", label_ids=["SENT"], max_results=5)
+        if not page.ids:
+            return None
+        answer = await self.client.call(Api.GMAIL, lambda g: g.users().messages().get(
+            userId="me", id=page.ids[0], format="minimal"))
         return SentMail(str(answer.get("id", "")), str(answer.get("threadId", "")), tuple(answer.get("labelIds") or ()))
 
     async def reply(self, original: MailMessage, text: str, *, sender: str, html: str = "",

@@ -31,6 +31,9 @@ from .mail_parse import content_id_key
 
 #: Beyond this the HTML is cut before sanitising (a reader cannot show more; nh3 stays linear).
 MAX_HTML_CHARS = 5_000_000
+#: Nesting kept before parsing, and in what the reader lays out (see :func:`limit_depth`).
+PARSE_DEPTH = 256
+RENDER_DEPTH = 64
 #: ``data:`` images larger than this are refused (a bomb in a message body).
 MAX_DATA_URL_CHARS = 2_000_000
 
@@ -136,11 +139,61 @@ def sanitize_mail_html(html: str, *, allow_remote: bool = False) -> SafeHtml:
         return value
 
     cleaned = nh3.clean(
-        html[:MAX_HTML_CHARS], tags=_TAGS, clean_content_tags=_DROP_WITH_CONTENT, attributes=_ATTRIBUTES,
+        limit_depth(html[:MAX_HTML_CHARS], PARSE_DEPTH), tags=_TAGS, clean_content_tags=_DROP_WITH_CONTENT, attributes=_ATTRIBUTES,
         attribute_filter=keep, strip_comments=True, link_rel="noopener noreferrer",
         url_schemes={"http", "https", "mailto", "cid", "data"}, filter_style_properties=_STYLE_PROPERTIES,
         url_relative="deny")
-    return SafeHtml(cleaned, blocked, frozenset(cids))
+    return SafeHtml(limit_depth(cleaned, RENDER_DEPTH), blocked, frozenset(cids))
+
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)>")
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+                   "track", "wbr"})
+#: Tags HTML closes by itself (an unclosed ``<li>`` or ``<p>``): not counted, so a long list
+#: written without end tags is not mistaken for deep nesting.
+_SELF_CLOSING = frozenset({"p", "li", "td", "th", "tr", "dt", "dd", "option", "tbody", "thead", "tfoot",
+                           "colgroup", "rp", "rt"})
+#: How far back an end tag looks for its start tag (malformed input stays linear).
+_MATCH_WINDOW = 64
+
+
+def limit_depth(html: str, max_depth: int) -> str:
+    """``html`` with the elements nested deeper than ``max_depth`` unwrapped (their tags dropped,
+    their text kept). Parsers and layout engines get slow with depth (html5ever while
+    sanitising, and ``QTextDocument`` laying out: 5,000 nested ``<div>`` hold it for seconds); a
+    real mail nests a few dozen levels. Linear, and tolerant of malformed input."""
+    out: list[str] = []
+    stack: list[tuple[str, bool]] = []  # (tag, kept)
+    depth = 0
+    position = 0
+    for match in _TAG.finditer(html):
+        out.append(html[position:match.start()])
+        position = match.end()
+        closing, name, empty = match.group(1), match.group(2).lower(), match.group(3)
+        if name in _VOID or empty:
+            out.append(match.group(0))
+            continue
+        if not closing:
+            counted = name not in _SELF_CLOSING
+            kept = not counted or depth < max_depth
+            stack.append((name, kept))
+            if kept:
+                depth += counted
+                out.append(match.group(0))
+            continue
+        for back in range(len(stack) - 1, max(-1, len(stack) - 1 - _MATCH_WINDOW), -1):
+            if stack[back][0] == name:
+                for tag, kept in stack[back:]:
+                    depth -= kept and tag not in _SELF_CLOSING
+                kept = stack[back][1]
+                del stack[back:]
+                if kept:
+                    out.append(match.group(0))
+                break
+        else:
+            out.append(match.group(0))  # a stray end tag: harmless, the parser drops it
+    out.append(html[position:])
+    return "".join(out)
 
 
 def resource_allowed(url: str, resolved_cids: Container[str], *, allow_remote: bool = False) -> bool:

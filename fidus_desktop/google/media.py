@@ -16,11 +16,13 @@ import io
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import UserCancelled
-from .client import GoogleClient
-from .transport import Api
+from .apis import Api
+
+if TYPE_CHECKING:
+    from .client import GoogleClient
 
 #: Google requires chunks in multiples of 256 KiB.
 CHUNK_UNIT = 256 * 1024

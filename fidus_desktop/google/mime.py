@@ -81,8 +81,14 @@ def _single_line(value: str, what: str) -> str:
     return value
 
 
-def build_mime(mail: OutgoingMail, sender: str, *, sender_name: str = "") -> bytes:
-    """The RFC 5322 bytes Gmail's ``raw`` field carries (before base64url)."""
+def new_message_id(sender: str) -> str:
+    """A fresh ``Message-ID`` for a mail from ``sender`` (``<...@domain>``)."""
+    return make_msgid(domain=sender.rpartition("@")[2] or None)
+
+
+def build_mime(mail: OutgoingMail, sender: str, *, sender_name: str = "", message_id: str = "") -> bytes:
+    """The RFC 5322 bytes Gmail's ``raw`` field carries (before base64url). ``message_id``: the
+    one the outbox chose, so a mail sent again after a lost answer can be recognised in Sent."""
     to, cc, bcc = (check_addresses(mail.to, "to"), check_addresses(mail.cc, "cc"),
                    check_addresses(mail.bcc, "bcc"))
     if not (to or cc or bcc):
@@ -100,7 +106,7 @@ def build_mime(mail: OutgoingMail, sender: str, *, sender_name: str = "") -> byt
         msg["Bcc"] = ", ".join(bcc)
     msg["Subject"] = _single_line(mail.subject, "subject")
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    msg["Message-ID"] = _single_line(message_id, "message id") if message_id else new_message_id(sender)
     if mail.in_reply_to:
         msg["In-Reply-To"] = _single_line(mail.in_reply_to, "reply reference")
     if mail.references:

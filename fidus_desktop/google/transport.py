@@ -14,7 +14,6 @@ forgot its ``http=`` fails loudly instead of racing another thread on a shared c
 
 from __future__ import annotations
 
-import enum
 import logging
 import os
 import tempfile
@@ -30,6 +29,7 @@ import httplib2
 from google.auth.credentials import Credentials
 
 from ..config import GoogleSettings
+from .apis import Api
 from .errors import GoogleError
 
 log = logging.getLogger(__name__)
@@ -40,12 +40,6 @@ logging.getLogger("googleapiclient.discovery").setLevel(logging.WARNING)
 logging.getLogger("googleapiclient.http").setLevel(logging.WARNING)
 
 type RunBlocking = Callable[[Callable[[], Any]], Awaitable[Any]]
-
-
-class Api(enum.StrEnum):
-    GMAIL = "gmail"
-    CALENDAR = "calendar"
-    DRIVE = "drive"
 
 
 _VERSION = {Api.GMAIL: "v1", Api.CALENDAR: "v3", Api.DRIVE: "v3"}

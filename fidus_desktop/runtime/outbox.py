@@ -31,8 +31,15 @@ log = logging.getLogger(__name__)
 
 type Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
+
+
+class RetryLater(Exception):  # noqa: N818 (an instruction to the replayer, not a failure)
+    """A handler's "not now" (Google unreachable, the account needing a new sign-in): the item
+    waits for its next attempt; the message is the reason shown for it."""
+
+
 #: Failures that pass by themselves: the item is tried again later.
-RETRYABLE: tuple[type[BaseException], ...] = (StorageUnavailable, TimeoutError, ConnectionError)
+RETRYABLE: tuple[type[BaseException], ...] = (StorageUnavailable, TimeoutError, ConnectionError, RetryLater)
 
 
 class OutboxReplayer:
@@ -47,9 +54,13 @@ class OutboxReplayer:
     def __init__(self, cache: LocalCache, handlers: Mapping[str, Handler],
                  clock: Callable[[], datetime] = utc_now, *,
                  base_delay: timedelta = timedelta(seconds=15), max_delay: timedelta = timedelta(minutes=30),
-                 jitter: Callable[[], float] = random.random) -> None:
+                 jitter: Callable[[], float] = random.random, unordered: frozenset[str] = frozenset()) -> None:
         self._cache = cache
         self._handlers = dict(handlers)
+        #: Kinds whose items do not depend on each other (mails): one waiting never holds back another.
+        self.unordered = set(unordered)
+        #: Items delivered by the last round, per kind.
+        self.last_delivered: dict[str, int] = {}
         self._clock = clock
         self._base_delay = base_delay
         self._max_delay = max_delay
@@ -63,29 +74,40 @@ class OutboxReplayer:
         full = min(self._max_delay, self._base_delay * 2 ** min(attempt - 1, 32))
         return full * (0.5 + 0.5 * self._jitter())
 
-    async def run_once(self) -> int:
-        """Replay due items once, in the order they were queued; returns how many reached the
-        database.
+    def add_handler(self, kind: str, handler: Handler, *, ordered: bool = True) -> None:
+        self._handlers[kind] = handler
+        if not ordered:
+            self.unordered.add(kind)
 
-        Writes stay in order (an update must not overtake the insert it follows): the round
-        stops at the first item still waiting for its retry, and at the first "database
-        unavailable", since the items after it would only wait for the same timeout. Items held
-        for the manager are stepped over.
+    async def run_once(self, *, skip: frozenset[str] = frozenset()) -> int:
+        """Replay due items once, in the order they were queued; returns how many were delivered.
+
+        Writes stay in order (an update must not overtake the insert it follows): ordered items
+        stop at the first one still waiting for its retry, and at the first "database
+        unavailable", since the items after it would only wait for the same timeout. Items of
+        an unordered kind (mails) are each tried when due. Items held for the manager are
+        stepped over; a kind in ``skip`` (its target is known to be away) is not tried, and
+        holds back the ordered items after it.
         """
         async with self._lock:
-            delivered = 0
+            delivered: dict[str, int] = {}
+            blocked = False  # the ordered items stop here
             now = self._clock()
             for item in await self._cache.pending():
-                if item.needs_attention:
+                ordered = item.kind not in self.unordered
+                if item.needs_attention or (ordered and blocked):
                     continue
-                if item.next_attempt_at is not None and item.next_attempt_at > now:
-                    break
+                waiting = item.next_attempt_at is not None and item.next_attempt_at > now
+                if item.kind in skip or waiting:
+                    blocked = blocked or ordered
+                    continue
                 outcome = await self._replay(item)
                 if outcome == "delivered":
-                    delivered += 1
-                elif outcome == "unavailable":
-                    break
-            return delivered
+                    delivered[item.kind] = delivered.get(item.kind, 0) + 1
+                elif outcome == "unavailable" and ordered:
+                    blocked = True
+            self.last_delivered = delivered
+            return sum(delivered.values())
 
     async def _replay(self, item: OutboxItem) -> Literal["delivered", "held", "unavailable"]:
         handler = self._handlers.get(item.kind)
@@ -117,6 +139,8 @@ class OutboxReplayer:
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, FidusError):
         return exc.message
+    if isinstance(exc, RetryLater):
+        return str(exc)
     return "The database did not answer in time." if isinstance(exc, TimeoutError) else "The connection failed."
 
 
@@ -168,14 +192,26 @@ class OutboxService(Service):
         self._wake = asyncio.Event()
         self.state = OutboxState()
         self._replayer: OutboxReplayer | None = None
+        self._handlers: dict[str, Handler] = {OUTBOX_KIND: self._writer.replay}
+        self._unordered: set[str] = set()
+
+    def add_handler(self, kind: str, handler: Handler, *, ordered: bool = True) -> None:
+        """Deliver outbox items of ``kind`` (not fund writes: a mail to send) with ``handler``;
+        ``ordered=False`` when items of the kind are independent. Register before :meth:`start`
+        (or at least before the kind's first item is due), else its items are held as unknown."""
+        self._handlers[kind] = handler
+        if not ordered:
+            self._unordered.add(kind)
+        if self._replayer is not None:
+            self._replayer.add_handler(kind, handler, ordered=ordered)
 
     async def start(self) -> None:
         await super().start()
         cache = self._context.cache
         if cache is None:
             return
-        self._replayer = OutboxReplayer(cache, {OUTBOX_KIND: self._writer.replay},
-                                        base_delay=self._base_delay, max_delay=self._max_delay)
+        self._replayer = OutboxReplayer(cache, self._handlers, base_delay=self._base_delay,
+                                        max_delay=self._max_delay, unordered=frozenset(self._unordered))
         self._writer.on_queued = self._queued
         await self._writer.load_pending()
         await self._publish()
@@ -191,14 +227,17 @@ class OutboxService(Service):
         self._wake.set()
 
     async def run_once(self) -> int:
-        """One replay round; returns how many writes reached the database."""
-        if self._replayer is None or self._context.store is None:
+        """One replay round; returns how many items were delivered (writes reached the database,
+        mails went out). With the database away only the other kinds are tried."""
+        if self._replayer is None:
             return 0
-        delivered = await self._replayer.run_once()
+        skip = frozenset({OUTBOX_KIND}) if self._context.store is None else frozenset()
+        delivered = await self._replayer.run_once(skip=skip)
         await self._publish()
-        if delivered:
+        saved = self._replayer.last_delivered.get(OUTBOX_KIND, 0)
+        if saved:  # other kinds say what they delivered themselves
             self._context.events.publish(EventType.NOTICE, Notice(
-                f"{delivered} change{'s' if delivered != 1 else ''} saved to the database."))
+                f"{saved} change{'s' if saved != 1 else ''} saved to the database."))
         return delivered
 
     async def _run(self) -> None:
@@ -258,4 +297,6 @@ def _summary(item: OutboxItem) -> str:
     audit = item.payload.get("audit") if isinstance(item.payload, dict) else None
     if isinstance(audit, dict) and audit.get("description"):
         return str(audit["description"])
+    if isinstance(item.payload, dict) and item.payload.get("summary"):  # other kinds name themselves
+        return str(item.payload["summary"])
     return item.kind

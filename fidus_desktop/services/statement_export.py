@@ -23,6 +23,7 @@ from email.policy import SMTP
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..crm.timeline import EventKind
 from ..domain.activity import ActivityEntry
 from ..domain.people import Client
 from ..domain.values import utc_now
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from ..app_context import AppContext
     from ..portfolio.book import PortfolioBook
 
-STATEMENT_SENT = "statement_sent"
+STATEMENT_SENT = EventKind.STATEMENT.value
 #: ``(statement, path)``: draws the PDF (the window's Qt writer; tests pass their own).
 PdfWriter = Callable[[Statement, Path], None]
 Progress = Callable[[float, str], None]

@@ -5,6 +5,10 @@ A message row keeps the list columns (date, sender, subject, snippet, unread, at
 from the full message document, so the list of 10,000 messages reads only what it shows.
 Sync cursors (Gmail ``historyId``, Calendar ``syncToken``) are in ``sync_state`` as
 ``gmail:<account>`` and ``calendar:<account>:<calendar id>``.
+
+Drafts being written (autosaved, so a crash loses nothing) and the review queue of workflow
+mails are small JSON documents in the cache's generic ``snapshots`` table, kinds
+``gmail.draft`` (key: account and draft id) and ``gmail.review`` (key: the rule's key).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..domain.values import utc_now
+from . import doc_json
 from .sqlite.connection import Database, Transaction
 from .sqlite.layout import sortable_time
 
@@ -80,6 +85,11 @@ def _moment(text: str) -> datetime:
 def _summary(row: Sequence[Any]) -> CachedMessage:
     return CachedMessage(row[0], row[1], _moment(row[2]), row[3], row[4], row[5], bool(row[6]), bool(row[7]),
                          tuple(json.loads(row[8])))
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 _LIST = "m.id, m.thread_id, m.internal_date, m.sender, m.subject, m.snippet, m.unread, m.has_attachments, m.labels"
@@ -177,6 +187,59 @@ class GoogleCache:
     async def count_messages(self, account: str) -> int:
         [(count,)] = await self._db.fetch("SELECT count(*) FROM gmail_messages WHERE account = ?", (account,))
         return int(count)
+
+    async def messages_by_ids(self, account: str, ids: Sequence[str]) -> list[CachedMessage]:
+        """List lines of the cached messages among ``ids``, in the order given (search results)."""
+        found: dict[str, CachedMessage] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start:start + 500])
+            marks = ", ".join("?" * len(chunk))
+            rows = await self._db.fetch(f"SELECT {_LIST} FROM gmail_messages m WHERE m.account = ? AND m.id IN "
+                                        f"({marks})", [account, *chunk])
+            found.update((row[0], _summary(row)) for row in rows)
+        return [found[i] for i in ids if i in found]
+
+    async def search_messages(self, account: str, text: str, *, limit: int = 200) -> list[CachedMessage]:
+        """Offline search of the copy: ``text`` in the sender, subject or snippet, newest first."""
+        pattern = _like(text)
+        rows = await self._db.fetch(
+            f"SELECT {_LIST} FROM gmail_messages m WHERE m.account = ? AND (m.sender LIKE ? ESCAPE '\\' OR "
+            "m.subject LIKE ? ESCAPE '\\' OR m.snippet LIKE ? ESCAPE '\\') ORDER BY m.internal_date DESC, m.id DESC "
+            "LIMIT ?", (account, pattern, pattern, pattern, limit))
+        return [_summary(row) for row in rows]
+
+    async def messages_with(self, account: str, address: str, *, limit: int = 100) -> list[CachedMessage]:
+        """Mail from or to ``address`` (a person's record), newest first."""
+        pattern = _like(address.strip().lower())
+        rows = await self._db.fetch(
+            f"SELECT {_LIST} FROM gmail_messages m WHERE m.account = ? AND (lower(m.sender) LIKE ? ESCAPE '\\' OR "
+            "lower(json_extract(m.doc, '$.to')) LIKE ? ESCAPE '\\' OR lower(json_extract(m.doc, '$.cc')) LIKE ? "
+            "ESCAPE '\\') ORDER BY m.internal_date DESC, m.id DESC LIMIT ?",
+            (account, pattern, pattern, pattern, limit))
+        return [_summary(row) for row in rows]
+
+    # -- drafts and the review queue (in ``snapshots``) --------------------------------------------
+
+    async def put_note(self, kind: str, key: str, payload: Mapping[str, Any]) -> None:
+        await self._db.fetch(
+            "INSERT INTO snapshots (kind, key, payload, fetched_at, source) VALUES (?, ?, ?, ?, '') "
+            "ON CONFLICT (kind, key) DO UPDATE SET payload = excluded.payload, fetched_at = excluded.fetched_at",
+            (kind, key, doc_json.dumps(payload), sortable_time(utc_now())))
+
+    async def get_note(self, kind: str, key: str) -> dict[str, Any] | None:
+        rows = await self._db.fetch("SELECT payload FROM snapshots WHERE kind = ? AND key = ?", (kind, key))
+        return doc_json.loads(rows[0][0]) if rows else None
+
+    async def notes(self, kind: str, prefix: str = "") -> list[tuple[str, dict[str, Any], datetime]]:
+        """``(key, payload, saved at)`` of every note of ``kind`` whose key starts with ``prefix``,
+        newest first."""
+        rows = await self._db.fetch("SELECT key, payload, fetched_at FROM snapshots WHERE kind = ? AND "
+                                    "substr(key, 1, ?) = ? ORDER BY fetched_at DESC, key",
+                                    (kind, len(prefix), prefix))
+        return [(key, doc_json.loads(payload), _moment(saved)) for key, payload, saved in rows]
+
+    async def delete_note(self, kind: str, key: str) -> None:
+        await self._db.fetch("DELETE FROM snapshots WHERE kind = ? AND key = ?", (kind, key))
 
     # -- remote content allowed per sender --------------------------------------------------------
 

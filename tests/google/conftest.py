@@ -125,3 +125,32 @@ async def connected(account):
     return account
 
 
+
+
+ACCOUNT = "manager@fidus.test"
+
+
+def app_settings(fake: FakeGoogle, **google_changes):
+    from fidus_desktop.config import Settings
+
+    return Settings(google=settings_for(fake, account_email=ACCOUNT, **google_changes))
+
+
+async def wait_for(predicate, timeout: float = 15.0) -> None:
+    """Let the runtime's loops work until ``predicate()`` holds."""
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def app(fake, connected):
+    """The runtime as the window starts it (embedded demo fund, outbox, Google service), with the
+    account connected against the fake."""
+    from fidus_desktop.app_context import AppContext
+    from fidus_desktop.paths import AppPaths
+
+    context = AppContext.create(AppPaths.default(), settings=app_settings(fake))
+    await context.start(mt5=False)
+    yield context
+    await context.close()

@@ -105,3 +105,21 @@ def test_no_input_yields_handlers_or_scripts(fragment):
 def test_a_malformed_gmail_message_never_raises(data):
     message = parse_message(data if isinstance(data, dict) else {"payload": data})
     assert isinstance(message.subject, str) and isinstance(message.attachments, tuple)
+
+
+def test_absurd_nesting_is_unwrapped_and_its_text_kept():
+    from fidus_desktop.google.html_safety import RENDER_DEPTH, limit_depth
+
+    hostile = "<div>" * 20_000 + "<b>deep text</b>" + "</div>" * 20_000 + "<p>after"
+    safe = sanitize_mail_html(hostile).html
+    assert "deep text" in safe and "after" in safe
+    depth = deepest = 0
+    for tag in re.findall(r"</?div", safe):
+        depth += 1 if tag == "<div" else -1
+        deepest = max(deepest, depth)
+    assert deepest <= RENDER_DEPTH
+    # A real mail's structure is left as it is, unclosed list items included.
+    mail = "<table><tr><td><div><ul>" + "<li>item" * 500 + "</ul></div></td></tr></table>"
+    assert limit_depth(mail, 8) == mail
+    # Malformed input stays linear and never loses text.
+    assert limit_depth("</b><div><i>x</b>y" * 3, 2).count("x") == 3

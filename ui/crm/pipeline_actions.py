@@ -49,6 +49,11 @@ class PipelineActions:
                        on_success=self._show_record, on_failure=lambda exc: self.pane.show_message(_reason(exc)))
 
     def _show_record(self: CrmPanel, record: ProspectRecord, note: str = "") -> None:
+        if self.pane.record is not None and self.pane.key == record.key and self.pane.dirty_fields():
+            # A second read of the record already open (a reopen, a late answer) while the manager
+            # types: their edits stay, what changed elsewhere merges in (conflicts are named).
+            self.pane.external_update(record)
+            return
         self.pane.show_record(record)
         kept = self._drafts.pop(record.key, None)
         if kept is not None:

@@ -8,10 +8,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTextBrowser,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from fidus_desktop.crm.timeline import TimelineItem, TimelinePage
+from fidus_desktop.timeline import links_of
 
 from ..widgets.format import local_moment
 from ..widgets.table_model import Column, KeyedTableModel, list_data, table_view
@@ -89,6 +99,7 @@ class TimelineView(QWidget):
         dialog.setWindowTitle(f"{item.label}: {local_moment(item.at)}")
         dialog.resize(520, 360)
         body = QTextBrowser(dialog)
+        body.setOpenExternalLinks(True)  # only the https links the entry carries (Gmail, Meet, Drive)
         body.setHtml(_detail_html(item))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, parent=dialog)
         buttons.rejected.connect(dialog.close)
@@ -108,6 +119,11 @@ def _detail_html(item: TimelineItem) -> str:
     text = details.pop("text", None)
     if text:
         lines.append(f"<pre>{html.escape(str(text))}</pre>")
+    links = links_of(details)  # https only, from the entry itself (Gmail, Meet, Drive)
+    details.pop("links", None)
+    if links:
+        lines.append("<p>" + " &middot; ".join(f'<a href="{html.escape(link.url, quote=True)}">'
+                                               f"{html.escape(link.label)}</a>" for link in links) + "</p>")
     changes = details.pop("changes", None)
     if isinstance(changes, dict):
         rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_short(v.get('from')))}</td>"

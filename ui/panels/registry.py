@@ -41,7 +41,7 @@ PANELS: tuple[PanelEntry, ...] = (
     PanelEntry("crm", "CRM", "Ctrl+1", "ui.crm.panel:CrmPanel", "crm"),
     PanelEntry("portfolio", "Portfolio", "Ctrl+2", "ui.portfolio.panel:PortfolioPanel", "portfolio"),
     PanelEntry("mt5", "MT5", "Ctrl+3", "ui.mt5.panel:Mt5Panel", "mt5"),
-    PanelEntry("workspace", "Workspace", "Ctrl+4", "ui.panels.placeholders:WorkspacePlaceholder", "workspace"),
+    PanelEntry("workspace", "Workspace", "Ctrl+4", "ui.workspace.panel:WorkspacePanel", "workspace"),
     PanelEntry("health", "Health", "Ctrl+5", "ui.panels.health:HealthPanel", "health"),
 )
 

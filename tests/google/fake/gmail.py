@@ -54,6 +54,8 @@ class FakeGmail:
         self.history_floor = 0
         self.attachments: dict[str, bytes] = {}
         self.sent: list[dict[str, Any]] = []
+        #: The next this many sends are kept, but answered 503 (the answer "lost" on the way back).
+        self.lose_send_answers = 0
         self._ids = itertools.count(1)
         fake.route("GET", f"{_ME}/profile", "gmail.profile", self.profile)
         fake.route("GET", f"{_ME}/labels", "gmail.labels.list", self.list_labels)
@@ -159,8 +161,12 @@ class FakeGmail:
     def list_messages(self, request: Request) -> Reply:
         wanted = request.query.get("labelIds", [])
         q = (request.arg("q") or "").lower()
+        msgid = ""
+        if q.startswith("rfc822msgid:"):  # Gmail's operator for the Message-ID header
+            msgid, q = q.removeprefix("rfc822msgid:").strip().strip("<>"), ""
         found = [m for m in sorted(self.messages.values(), key=lambda m: int(m["internalDate"]), reverse=True)
-                 if all(label in m["labelIds"] for label in wanted) and (not q or q in m["raw"].decode("utf-8", "replace").lower())]
+                 if all(label in m["labelIds"] for label in wanted) and (not q or q in m["raw"].decode("utf-8", "replace").lower())
+                 and (not msgid or self._message_id(m) == msgid)]
         start = int(request.arg("pageToken") or 0)
         size = int(request.arg("maxResults") or 100)
         page = found[start:start + size]
@@ -169,6 +175,11 @@ class FakeGmail:
         if start + size < len(found):
             answer["nextPageToken"] = str(start + size)
         return Reply.json(200, answer)
+
+    @staticmethod
+    def _message_id(m: dict[str, Any]) -> str:
+        parsed = email.message_from_bytes(m["raw"], policy=email.policy.compat32)
+        return str(parsed.get("Message-ID", "")).strip().strip("<>").lower()
 
     def get_message(self, request: Request) -> Reply:
         message_id = request.params["id"]
@@ -211,6 +222,9 @@ class FakeGmail:
         message_id = self.add(raw, labels=("SENT",), thread_id=thread_id)
         self.sent.append({"id": message_id, "raw": raw, "threadId": self.messages[message_id]["threadId"]})
         m = self.messages[message_id]
+        if self.lose_send_answers > 0:
+            self.lose_send_answers -= 1
+            return Reply.error(503, "backendError", "The service is currently unavailable.")
         return Reply.json(200, {"id": m["id"], "threadId": m["threadId"], "labelIds": m["labelIds"]})
 
     def send(self, request: Request) -> Reply:
