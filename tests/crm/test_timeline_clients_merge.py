@@ -33,7 +33,7 @@ async def test_another_feature_records_an_email_once_however_often_it_syncs(cont
     again = await record_event(context, event)
     assert first.operation.op_id == again.operation.op_id
     items = (await timeline(store, Person.of(prospect.prospect_id))).items
-    assert [(i.label, i.at) for i in items if i.kind == "email"] == [("E-mail", sent)]
+    assert [(i.label, i.at) for i in items if i.kind == EventKind.EMAIL] == [("E-mail", sent)]
     # Many events inside one operation (a sync batch): one entry each, still once each.
     batch = [TimelineEvent(Person.of(prospect.prospect_id), EventKind.MEETING, f"Meeting {n}",
                            occurred_at=sent + timedelta(days=n), source_ref=f"cal:{n}") for n in range(3)]
@@ -41,7 +41,7 @@ async def test_another_feature_records_an_email_once_however_often_it_syncs(cont
         op = Operation("calendar.sync", (), Audit("calendar_sync", "3 meetings synced"))
         await context.writer.submit(Operation(op.kind, tuple(event_inserts(batch, op.audit_id, "manager")), op.audit,
                                               op_id=op.op_id))
-    meetings = [i for i in (await timeline(store, Person.of(prospect.prospect_id))).items if i.kind == "meeting"]
+    meetings = [i for i in (await timeline(store, Person.of(prospect.prospect_id))).items if i.kind == EventKind.MEETING]
     assert [i.summary for i in meetings] == ["Meeting 2", "Meeting 1", "Meeting 0"]
 
 

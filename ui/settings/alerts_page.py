@@ -21,27 +21,33 @@ LAYOUT = (("kind", "threshold", "window_seconds"), ("account", "fund", "hysteres
 
 
 class RuleRow(QFrame):
-    def __init__(self, rule: AlertRule, parent: QWidget | None = None) -> None:
+    """One rule of a settings list of rules (a frozen dataclass, every field an editor), laid out
+    in ``layout``'s lines; the MT5 alert rules by default, Google's workflow rules too."""
+
+    def __init__(self, rule: object, parent: QWidget | None = None, *, kind: type = AlertRule,
+                 layout: tuple[tuple[str, ...], ...] = LAYOUT) -> None:
         super().__init__(parent)
+        self.kind = kind
         self.setObjectName("alertRule")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         grid = QGridLayout(self)
         grid.setContentsMargins(6, 4, 6, 4)
-        self.editors = {name: FieldEditor(AlertRule, name, self, description=False) for name in RULE_FIELDS}
-        for line, names in enumerate(LAYOUT):
-            for column, name in enumerate(names):
+        names = [f.name for f in dataclasses.fields(kind)]
+        self.editors = {name: FieldEditor(kind, name, self, description=False) for name in names}
+        for line, row in enumerate(layout):
+            for column, name in enumerate(row):
                 label = QLabel(label_of(name), self)
-                label.setToolTip(describe(AlertRule, name))
+                label.setToolTip(describe(kind, name))
                 grid.addWidget(label, line, 2 * column)
                 grid.addWidget(self.editors[name], line, 2 * column + 1)
                 grid.setColumnStretch(2 * column + 1, 1)
-        for name in RULE_FIELDS:
+        for name in names:
             self.editors[name].set_value(getattr(rule, name))
         self.remove = QPushButton("Remove", self)
-        grid.addWidget(self.remove, 2, 5)
+        grid.addWidget(self.remove, len(layout) - 1, 5)
 
-    def rule(self) -> AlertRule:
-        return AlertRule(**{name: editor.value() for name, editor in self.editors.items()})
+    def rule(self) -> object:
+        return self.kind(**{name: editor.value() for name, editor in self.editors.items()})
 
 
 class AlertsPage(SettingsPage):

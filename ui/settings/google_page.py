@@ -8,18 +8,23 @@ from typing import Any
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from fidus_desktop.config import GoogleSettings
+from fidus_desktop.config import GoogleSettings, WorkflowRule, describe
+from fidus_desktop.errors import ValidationError
 from fidus_desktop.setup import google_link
 
 from .. import file_dialogs
+from .alerts_page import RuleRow
 from .page import SettingsPage, show_result, status_label
 
 ADVANCED = ("max_requests_per_second", "gmail_units_per_second", "request_timeout_seconds", "consent_timeout_seconds",
             "retry_attempts", "retry_base_seconds", "retry_max_seconds", "gmail_sync_limit", "calendar_sync_days_back",
             "time_zone", "ca_bundle", "gmail_api_root", "calendar_api_root", "drive_api_root", "revoke_uri",
             "client_secret_entry", "token_entry")
+
+#: Two lines per workflow rule: when, for which stage, which template; days ahead and its switch.
+WORKFLOW_LAYOUT = (("trigger", "stage", "template"), ("days_before", "enabled"))
 
 
 class GooglePage(SettingsPage):
@@ -52,6 +57,21 @@ class GooglePage(SettingsPage):
         account.row("", self.result)
         self.email = account.field("google.account_email", GoogleSettings)
         self.email.widget.setReadOnly(True)  # type: ignore[attr-defined]
+        sync = self.form("Mail and calendar on this computer")
+        sync.field("google.sync_interval_seconds", GoogleSettings)
+        rules = self.form("Mails prepared for review")
+        intro = QLabel(describe(GoogleSettings, "workflow_rules"), self)
+        intro.setObjectName("settingDescription")
+        intro.setWordWrap(True)
+        rules.row("", intro)
+        self.rules_box = QWidget(self)
+        self.rules_layout = QVBoxLayout(self.rules_box)
+        self.rules_layout.setContentsMargins(0, 0, 0, 0)
+        rules.row("", self.rules_box)
+        add = QPushButton("Add a rule", self)
+        add.clicked.connect(lambda: self._add_rule(WorkflowRule()))
+        rules.row("", add)
+        self.rule_rows: list[RuleRow] = []
         advanced = self.form("Connection (change only when told to)")
         for name in ADVANCED:
             advanced.field(f"google.{name}", GoogleSettings)
@@ -65,9 +85,6 @@ class GooglePage(SettingsPage):
 
     def _account(self):
         return google_link.account_for(self.session.context)
-
-    def load_extra(self) -> None:
-        self.refresh_state()
 
     def refresh_state(self) -> None:
         def show(state: google_link.GoogleState) -> None:
@@ -152,6 +169,34 @@ class GooglePage(SettingsPage):
         self.session.adopt(self.session.context.settings)
         self.email.set_value(self.session.settings.google.account_email)
 
+    # ---- workflow rules --------------------------------------------------------------------------
+
+    def _add_rule(self, rule: WorkflowRule) -> RuleRow:
+        row = RuleRow(rule, self.rules_box, kind=WorkflowRule, layout=WORKFLOW_LAYOUT)
+        row.remove.clicked.connect(lambda: self._remove_rule(row))
+        self.rule_rows.append(row)
+        self.rules_layout.addWidget(row)
+        return row
+
+    def _remove_rule(self, row: RuleRow) -> None:
+        self.rule_rows.remove(row)
+        row.deleteLater()
+
+    def load_extra(self) -> None:
+        self.refresh_state()
+        for row in self.rule_rows:
+            row.deleteLater()
+        self.rule_rows = []
+        for rule in self.session.settings.google.workflow_rules:
+            self._add_rule(rule)
+
+    def collect_extra(self) -> None:
+        try:
+            rules = tuple(row.rule() for row in self.rule_rows)
+        except ValidationError as exc:
+            raise ValidationError(exc.message, {"google.workflow_rules": exc.message}) from None
+        self.session.edit("google", workflow_rules=rules)
+
     def extra_covered(self) -> set[str]:
-        return set()
+        return {"google.workflow_rules"}
 
