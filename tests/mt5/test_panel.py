@@ -213,8 +213,8 @@ def test_the_overview_follows_the_demo_terminals_prices(qtbot, loop, tmp_path) -
 def test_a_chart_changes_range(env) -> None:
     panel = env.panel()
     env.wait(lambda: panel.account.history is not None)
-    env.do(lambda: panel.tabs.setCurrentWidget(panel.charts))
-    env.wait(lambda: panel.charts.charts is not None)
+    env.do(lambda: panel.tabs.setCurrentWidget(panel.charts_tab))
+    env.wait(lambda: panel.charts is not None and panel.charts.charts is not None)
     charts = panel.charts
     assert len(charts.charts.balance) == len([d for d in panel.account.history.deals if d.type != 3])
     assert charts.balance.opts["downsampleMethod"] == "peak" and charts.balance.opts["clipToView"]

@@ -76,16 +76,22 @@ class Mt5Panel(Panel):
         self.tabs = QTabWidget(self)
         self.overview = OverviewView(tasks, self)
         self.account = AccountView(tasks, self)
-        self.charts = ChartsView(self)
+        # The charts (four pyqtgraph plots: a few hundred widgets and items) are built when their
+        # tab is first shown, not when the panel opens (that froze the window 0.4 s).
+        self.charts_tab = QWidget(self)
+        charts_layout = QVBoxLayout(self.charts_tab)
+        charts_layout.setContentsMargins(0, 0, 0, 0)
+        self.charts: ChartsView | None = None
+        self._charts_note = ""
         self.stats = StatsView(self)
         self.managers = ManagersView(tasks, self)
         self.alerts = AlertsView(tasks, self)
         self.setup = SetupView(tasks, self)
-        for widget, title in ((self.overview, "Overview"), (self.account, "Account"), (self.charts, "Charts"),
+        for widget, title in ((self.overview, "Overview"), (self.account, "Account"), (self.charts_tab, "Charts"),
                               (self.stats, "Statistics"), (self.managers, "Money managers"),
                               (self.alerts, "Alerts"), (self.setup, "Setup")):
             self.tabs.addTab(widget, title)
-        self._dirty = {self.charts, self.stats, self.managers, self.setup}
+        self._dirty = {self.charts_tab, self.stats, self.managers, self.setup}
         layout.addWidget(self.tabs, 1)
         self.tabs.currentChanged.connect(lambda _i: self._fill_current())
 
@@ -137,7 +143,7 @@ class Mt5Panel(Panel):
         if self.service is not None:
             self.service.poll_now()
         self._history_of = None
-        for tab in (self.charts, self.stats, self.managers, self.setup):
+        for tab in (self.charts_tab, self.stats, self.managers, self.setup):
             self._dirty.add(tab)
         if self.selected_login is not None:
             self.load_history(self.selected_login)
@@ -193,7 +199,8 @@ class Mt5Panel(Panel):
             return  # another account was chosen meanwhile
         self.history = snap
         self.account.show_history(snap)
-        self._mark(self.charts)
+        self._charts_note = ""
+        self._mark(self.charts_tab)
         self._mark(self.stats)
 
     def _history_failed(self, generation: int, exc: BaseException) -> None:
@@ -202,7 +209,9 @@ class Mt5Panel(Panel):
         message = getattr(exc, "message", None)
         text = f"The deals could not be read: {message}" if message else "The deals could not be read."
         self.account.clear_history(text)
-        self.charts.clear(text)
+        self._charts_note = text
+        if self.charts is not None:
+            self.charts.clear(text)
         self.stats.clear(text)
         if message is None:
             self.tasks.report(exc, "reading MT5 deals")
@@ -214,13 +223,23 @@ class Mt5Panel(Panel):
         if self.isVisible() and self.tabs.currentWidget() is tab:
             self._fill_current()
 
+    def _charts_view(self) -> ChartsView:
+        if self.charts is None:
+            self.charts = ChartsView(self.charts_tab)
+            self.charts_tab.layout().addWidget(self.charts)
+        return self.charts
+
     def _fill_current(self) -> None:
         tab = self.tabs.currentWidget()
         if tab not in self._dirty:
             return
-        if tab is self.charts and self.history is not None:
-            self._dirty.discard(tab)
-            self._draw_charts()
+        if tab is self.charts_tab:
+            charts = self._charts_view()
+            if self.history is not None:
+                self._dirty.discard(tab)
+                self._draw_charts()
+            elif self._charts_note:
+                charts.clear(self._charts_note)
         elif tab is self.stats and self.history is not None:
             self._dirty.discard(tab)
             self._compute_stats()
@@ -257,7 +276,7 @@ class Mt5Panel(Panel):
 
     def _charts_ready(self, generation: tuple[int, int], charts: Any) -> None:
         if self._current("charts", generation):
-            self.charts.show_charts(charts, self._title())
+            self._charts_view().show_charts(charts, self._title())
 
     def _compute_stats(self) -> None:
         assert self.history is not None

@@ -37,10 +37,17 @@ def state_icon(kind: str):  # noqa: ANN201 - a QIcon
     return _ICONS[kind]
 
 
+#: Rows a column's width is fitted to: enough to see the widths of the figures shown.
+FIT_ROWS = 40
+
+
 def mt5_table(parent: QWidget, model: KeyedTableModel, **options) -> QTableView:
     """A table of the MT5 panel: :func:`table_view`, its columns fitted to the first rows it gets
-    (a sample, as the view reads it: a few hundred rows at most)."""
+    (the first :data:`FIT_ROWS`)."""
     view = table_view(parent, model, **options)
+    # Fitting measures this many rows at most (Qt's default: 1,000 formatted cells per column).
+    view.verticalHeader().setResizeContentsPrecision(FIT_ROWS)
+    view.horizontalHeader().setResizeContentsPrecision(FIT_ROWS)
 
     def fit() -> None:
         if model.rowCount() and not view.property("fitted"):
