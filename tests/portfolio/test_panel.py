@@ -64,6 +64,7 @@ def test_panel_shows_the_same_figures_as_the_service(gui, panel):
     show_tab(gui, panel, panel.products)
     assert panel.products.model.rowCount() == 4
     assert "D - documented" in panel.products.model.data(panel.products.model.index(0, 11))
+    gui.wait(lambda: panel.dashboard.cash_chart is not None)  # the charts come after the figures
     assert len(panel.dashboard.cash_chart.interest.opts["height"]) == 12
 
 

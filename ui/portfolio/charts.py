@@ -34,7 +34,9 @@ def _plot(parent: QWidget | None, title: str, bottom: pg.AxisItem | None = None)
     axes = {"left": MoneyAxis(orientation="left")}
     if bottom is not None:
         axes["bottom"] = bottom
-    plot = pg.PlotWidget(parent, axisItems=axes)
+    # No context menu: the view's builds dozens of widgets on the GUI thread, and these charts
+    # are neither zoomed nor panned.
+    plot = pg.PlotWidget(parent, axisItems=axes, enableMenu=False)
     # The theme's colours (light or dark), read when the chart is made.
     palette = QApplication.palette()
     text = palette.color(QPalette.ColorRole.WindowText)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -104,15 +104,37 @@ class DashboardView(QScrollArea):
         self.revenue = RevenueBox(body)
         layout.addWidget(self.revenue)
 
-        charts = QGridLayout()
-        self.aum_chart = AumHistoryChart(body)
-        self.cash_chart = CashFlowChart(body)
-        self.revenue_chart = RevenueChart(body)
-        charts.addWidget(self.aum_chart.widget, 0, 0)
-        charts.addWidget(self.cash_chart.widget, 0, 1)
-        charts.addWidget(self.revenue_chart.widget, 1, 0, 1, 2)
-        layout.addLayout(charts, 1)
+        # The charts are built one per turn of the event loop once the figures above show: each
+        # pyqtgraph plot costs a hundred milliseconds or more to make, and the three at once held
+        # the window 0.4 s when the panel opened.
+        self._charts = QGridLayout()
+        layout.addLayout(self._charts, 1)
+        self._body = body
+        self.aum_chart: AumHistoryChart | None = None
+        self.cash_chart: CashFlowChart | None = None
+        self.revenue_chart: RevenueChart | None = None
+        self._shown: Dashboard | None = None
+        self._to_build = [("aum_chart", AumHistoryChart, (0, 0)), ("cash_chart", CashFlowChart, (0, 1)),
+                          ("revenue_chart", RevenueChart, (1, 0, 1, 2))]
+        QTimer.singleShot(0, self._build_next_chart)
         self.setWidget(body)
+
+    def _build_next_chart(self) -> None:
+        if not self._to_build:
+            return
+        name, kind, place = self._to_build.pop(0)
+        chart = kind(self._body)
+        setattr(self, name, chart)
+        self._charts.addWidget(chart.widget, *place)
+        if self._shown is not None:
+            self._update_chart(name, self._shown)
+        if self._to_build:
+            QTimer.singleShot(0, self._build_next_chart)
+
+    def _update_chart(self, name: str, d: Dashboard) -> None:
+        chart = getattr(self, name)
+        if chart is not None:
+            chart.update(d.cash_flow if name == "cash_chart" else d)
 
     def show_dashboard(self, d: Dashboard) -> None:
         self.as_of.setText(f"As of {d.as_of.isoformat()} (UTC dates). Only investments with status "
@@ -138,9 +160,9 @@ class DashboardView(QScrollArea):
         self.warning.setVisible(d.unscheduled > 0)
         self.warning.setText(f"{d.unscheduled} active investment(s) name a product that does not exist: they "
                              "count in AUM but have no payment schedule. Fix their product in the Investments tab.")
-        self.aum_chart.update(d)
-        self.cash_chart.update(d.cash_flow)
-        self.revenue_chart.update(d)
+        self._shown = d
+        for name in ("aum_chart", "cash_chart", "revenue_chart"):
+            self._update_chart(name, d)
 
     def _fill_products(self, d: Dashboard) -> None:
         # While the header sizes columns to their contents, every cell set re-measures them all:
