@@ -364,11 +364,16 @@ class WindowTour:
                             lambda start, v=view: self._shown_after(v, resets, start))
 
     async def mark_paid(self, panel: Any, service: Any) -> None:
+        from fidus_desktop.services.payment_calendar import PaymentState
+
         view = panel.calendar
         panel.tabs.setCurrentWidget(view)
         view.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         await self.until(lambda: self.idle() and panel.ready)
-        view.table.selectRow(0)
+        # The first unpaid client payment (commissions are paid on their own tab)
+        row = next((i for i in range(view.model.rowCount()) if view.model.row(i).state is not PaymentState.PAID
+                    and view.model.row(i).is_client_payment), 0)
+        view.table.selectRow(row)
         view.mark_button.click()
         await self.until(lambda: panel._dialog is not None)
         dialog = panel._dialog

@@ -19,13 +19,14 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bridge_link.models import Deal
 
 from ..domain.fees import management_fee
 from ..domain.values import ZERO
 from ..lanes import shared_lanes
+from ..storage import doc_json
 from ..mt5.managers import ManagerResult, accounts_of, manager_results, month_start
 
 if TYPE_CHECKING:
@@ -103,10 +104,10 @@ def picture(dashboard: Dashboard, results: tuple[ManagerResult, ...]) -> Revenue
 async def _deals(cache: LocalCache | None, accounts: list[int]) -> dict[int, list[Deal]]:
     if cache is None or not accounts:
         return {}
-    raw: dict[int, list[dict[str, Any]]] = {}
+    raw: dict[int, list[str]] = {}
     for account in accounts:
-        try:
-            raw[account] = await cache.get_deals(account)
+        try:  # the stored text: a long history is parsed in the cpu lane, not on the loop's thread
+            raw[account] = await cache.get_deal_docs(account)
         except Exception:  # a cache that cannot be read: fees without deals rather than none at all
             log.warning("deals of %s could not be read from the local cache", account, exc_info=True)
 
@@ -116,7 +117,7 @@ async def _deals(cache: LocalCache | None, accounts: list[int]) -> dict[int, lis
             deals = []
             for doc in docs:
                 try:
-                    deals.append(Deal.model_validate(doc))
+                    deals.append(Deal.model_validate(doc_json.loads(doc)))
                 except ValueError:
                     continue  # one unreadable cached deal does not hide the others
             out[account] = deals
