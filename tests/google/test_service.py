@@ -78,7 +78,8 @@ async def test_a_mail_sent_while_google_fails_waits_then_goes_exactly_once(app, 
     assert fake.gmail.sent == []
 
     # Google answers again: the mails that waited go at once (not at their next retry), once.
-    await wait_for(lambda: len(fake.received("gmail.messages.send")) == 3)  # the three failures
+    # the three failures, a real backoff apart (slow on a loaded machine)
+    await wait_for(lambda: len(fake.received("gmail.messages.send")) == 3, timeout=60)
     await service.resume_mail()
     await wait_for(lambda: len(fake.gmail.sent) == 1)
     await wait_for(lambda: service.outbox.state.waiting == 0)
