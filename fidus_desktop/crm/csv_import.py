@@ -29,6 +29,7 @@ from ..domain.contact import clean_text
 from ..domain.prospects import Prospect, Stage
 from ..domain.values import utc_now
 from ..errors import UserCancelled, ValidationError
+from ..lanes import shared_lanes
 from ..runtime.operations import Audit, Operation
 from ..runtime.writer import WriteResult
 from ..storage.writes import Insert
@@ -345,7 +346,10 @@ async def commit(context: AppContext, preview_: ImportPreview, *, include_duplic
     rows = preview_.to_import(include_duplicates)
     if not rows:
         return ImportOutcome((), None)
-    op, imported = import_operation(context, rows, preview_.file.name, progress=progress)
+    # 10,000 documents built and encoded: in the cpu lane, not on the loop's thread (the window
+    # froze a second building them there).
+    op, imported = await shared_lanes().cpu.run(
+        lambda: import_operation(context, rows, preview_.file.name, progress=progress), action="CSV import: rows")
     if progress is not None:
         progress(0.9, f"Writing {len(imported):,} prospects…")
     result = await context.writer.submit(op)
