@@ -9,7 +9,6 @@ are listed, as ``report`` and the Health panel list them).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 import stat
@@ -20,6 +19,7 @@ from typing import Literal
 from .app_context import AppContext, StorageTarget
 from .domain.values import utc_now
 from .errors import FidusError
+from .lanes import shared_lanes
 from .logs import redact
 from .paths import AppPaths
 
@@ -91,7 +91,7 @@ async def _fund(context: AppContext, target: StorageTarget) -> list[Finding]:
 
     found: list[Finding] = []
     if target.embedded_path is not None:
-        checked = await asyncio.to_thread(_embedded_file, target.embedded_path)
+        checked = await shared_lanes().io.run(lambda: _embedded_file(target.embedded_path), action="doctor: fund file")
         found += checked
         if any(f.level == "error" for f in checked) or not target.embedded_path.exists():
             return found
@@ -155,7 +155,7 @@ async def _cache(paths: AppPaths) -> list[Finding]:
     if not paths.cache_db.exists():
         return [Finding("ok", "local cache", "not created yet")]
     try:
-        problems = await asyncio.to_thread(check_file, paths.cache_db, quick=True)
+        problems = await shared_lanes().io.run(lambda: check_file(paths.cache_db, quick=True), action="doctor: cache")
     except sqlite3.DatabaseError as exc:
         problems = [str(exc)]
     if problems:
