@@ -139,18 +139,10 @@ def stats_json(login: int, currency: str, first: date | None, last: date, stats:
     }
 
 
-_ROWS = (("Deposits", "deposits", "money"), ("Withdrawals", "withdrawals", "money"),
-         ("Net profit", "net_profit", "money"), ("Gross profit", "gross_profit", "money"),
-         ("Gross loss", "gross_loss", "money"), ("Trades", "trades", "count"),
-         ("Win rate", "win_rate_pct", "pct"), ("Average win", "avg_win", "money"),
-         ("Average loss", "avg_loss", "money"), ("Expectancy", "expectancy", "money"),
-         ("Best trade", "best_trade", "money"), ("Worst trade", "worst_trade", "money"),
-         ("Profit factor", "profit_factor", "ratio"), ("Absolute gain", "absolute_gain_pct", "pct"),
-         ("Gain (time-weighted)", "gain_pct", "pct"))
-
-
 def format_table(report: dict[str, Any]) -> str:
     from decimal import Decimal
+
+    from ..mt5.stats import STAT_FIGURES
 
     def shown(value: Any, kind: str) -> str:
         if value is None:
@@ -162,7 +154,7 @@ def format_table(report: dict[str, Any]) -> str:
 
     period = f"{report['from'] or 'first deal'} to {report['to']}"
     lines = [f"MT5 account {report['login']}: trading statistics, {period} (UTC days)", ""]
-    lines += [f"  {label:<22}{shown(report[key], kind):>24}" for label, key, kind in _ROWS]
+    lines += [f"  {label:<22}{shown(report[key], kind):>24}" for label, key, kind in STAT_FIGURES]
     drawdown = report["max_drawdown"]
     lines.append(f"  {'Maximum drawdown':<22}{shown(drawdown['amount'], 'money'):>24}"
                  f"  ({shown(drawdown['pct'], 'pct')} of the growth index)")

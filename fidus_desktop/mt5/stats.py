@@ -45,6 +45,18 @@ from bridge_link.models import Deal
 from .deals import DEAL_BALANCE, ZERO, ordered_with_times, round_half_up, working_precision
 from .trades import DealColumns, paused_gc, trade_results
 
+#: The figures shown for a period, in reading order: (label, key in the statistics' JSON form,
+#: how it is written: money, count, pct or ratio). The ``mt5 stats`` table and the window's
+#: Statistics tab both list these.
+STAT_FIGURES = (("Deposits", "deposits", "money"), ("Withdrawals", "withdrawals", "money"),
+                ("Net profit", "net_profit", "money"), ("Gross profit", "gross_profit", "money"),
+                ("Gross loss", "gross_loss", "money"), ("Trades", "trades", "count"),
+                ("Win rate", "win_rate_pct", "pct"), ("Average win", "avg_win", "money"),
+                ("Average loss", "avg_loss", "money"), ("Expectancy", "expectancy", "money"),
+                ("Best trade", "best_trade", "money"), ("Worst trade", "worst_trade", "money"),
+                ("Profit factor", "profit_factor", "ratio"), ("Absolute gain", "absolute_gain_pct", "pct"),
+                ("Gain (time-weighted)", "gain_pct", "pct"))
+
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
 

@@ -11,21 +11,13 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QGridLayout, QHBoxLayout, QL
 
 from bridge_link.models import Deal
 from fidus_desktop.mt5.deals import opening_balance
-from fidus_desktop.mt5.stats import TradingStats, trading_stats
+from fidus_desktop.mt5.stats import STAT_FIGURES, TradingStats, trading_stats
 
 from ..widgets.format import from_qdate, money, to_qdate
 
 PERIODS = {"This month": "month", "Last 30 days": "30d", "This year": "ytd", "Everything": "all", "Custom": "custom"}
-FIGURES = (("Deposits", "deposits", "money"), ("Withdrawals", "withdrawals", "money"),
-           ("Net profit", "net_profit", "money"), ("Gross profit", "gross_profit", "money"),
-           ("Gross loss", "gross_loss", "money"), ("Trades", "trades", "count"),
-           ("Win rate", "win_rate_pct", "pct"), ("Average win", "avg_win", "money"),
-           ("Average loss", "avg_loss", "money"), ("Expectancy", "expectancy", "money"),
-           ("Best trade", "best_trade", "money"), ("Worst trade", "worst_trade", "money"),
-           ("Profit factor", "profit_factor", "ratio"), ("Absolute gain", "absolute_gain_pct", "pct"),
-           ("Gain (time-weighted)", "gain_pct", "pct"), ("Maximum drawdown", "dd_amount", "money"),
-           ("Maximum drawdown %", "dd_pct", "pct"), ("Balance at the start", "opening_balance", "money"),
-           ("Balance at the end", "closing_balance", "money"))
+FIGURES = (*STAT_FIGURES, ("Maximum drawdown", "dd_amount", "money"), ("Maximum drawdown %", "dd_pct", "pct"),
+           ("Balance at the start", "opening_balance", "money"), ("Balance at the end", "closing_balance", "money"))
 HELP = ("A trade is a position closed (fully or partly); its result includes its share of the entry costs. "
         "Gain is time-weighted (Myfxbook's definition): deposits and withdrawals are not profit. "
         "Drawdown % is measured on that growth index; the amount on the cumulative trade result. "
