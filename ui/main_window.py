@@ -94,6 +94,9 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget(self)
         self.nav.setObjectName("navList")
         self.nav.setIconSize(QSize(20, 20))
+        # Polished before its items are laid out: they are sized with the theme's padding (laid
+        # out unpolished, they kept the bare text height until a font change re-laid them).
+        self.nav.ensurePolished()
         for entry in PANELS:
             item = QListWidgetItem(icon(entry.icon), entry.title, self.nav)
             item.setToolTip(f"{entry.title} ({entry.shortcut})")

@@ -22,6 +22,8 @@ from resources import icon_path, style_path
 log = logging.getLogger(__name__)
 
 THEMES = ("light", "dark")
+#: The body text size (the style sheets size headings only).
+BODY_POINT_SIZE = 10.0
 Role = QPalette.ColorRole
 Group = QPalette.ColorGroup
 #: Every real role (``NoRole`` and the ``NColorRoles`` count are not colours).
@@ -89,6 +91,10 @@ def apply_theme(app: QApplication, name: str = "light") -> None:
     if hasattr(hints, "setColorScheme"):  # Qt 6.8+
         hints.setColorScheme(Qt.ColorScheme.Dark if name == "dark" else Qt.ColorScheme.Light)
     app.setPalette(palette_for(name))
+    font = app.font()
+    if font.pointSizeF() != BODY_POINT_SIZE:  # the platform's (9 pt on Windows): the theme's text size
+        font.setPointSizeF(BODY_POINT_SIZE)
+        app.setFont(font)
     app.setStyleSheet(style_sheet(name))
     app.setProperty("fidusTheme", name)
 

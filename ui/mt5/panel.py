@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from bridge_link.models import DealsSnapshot
 from fidus_desktop.events import EventType
@@ -25,6 +25,7 @@ from fidus_desktop.services.mt5_managers import managers_view
 from fidus_desktop.services.mt5_monitor import Mt5MonitorService
 
 from ..panels.base import Panel
+from ..widgets.lazy_tabs import LazyTabs
 from .account_view import AccountView
 from .alerts_view import AlertsView
 from .charts import ChartsView
@@ -55,6 +56,8 @@ class Mt5Panel(Panel):
         self._dialog: Any = None
         #: Each account's currency, as last read (the statistics show it even while the source is down).
         self._currency: dict[int, str] = {}
+        #: Why the chosen account's deals could not be read (shown by the tabs built later too).
+        self._history_note = ""
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -73,41 +76,20 @@ class Mt5Panel(Panel):
         header.addWidget(self.refresh_button)
         layout.addLayout(header)
 
-        self.tabs = QTabWidget(self)
-        self.overview = OverviewView(tasks, self)
-        self.account = AccountView(tasks, self)
-        # The charts (four pyqtgraph plots: a few hundred widgets and items) are built when their
-        # tab is first shown, not when the panel opens (that froze the window 0.4 s).
-        self.charts_tab = QWidget(self)
-        charts_layout = QVBoxLayout(self.charts_tab)
-        charts_layout.setContentsMargins(0, 0, 0, 0)
-        self.charts: ChartsView | None = None
-        self._charts_note = ""
-        self.stats = StatsView(self)
-        self.managers = ManagersView(tasks, self)
-        self.alerts = AlertsView(tasks, self)
-        self.setup = SetupView(tasks, self)
-        for widget, title in ((self.overview, "Overview"), (self.account, "Account"), (self.charts_tab, "Charts"),
-                              (self.stats, "Statistics"), (self.managers, "Money managers"),
-                              (self.alerts, "Alerts"), (self.setup, "Setup")):
-            self.tabs.addTab(widget, title)
-        self._dirty = {self.charts_tab, self.stats, self.managers, self.setup}
+        # Each tab is built when first needed (ui/widgets/lazy_tabs.py); a board or a deal history
+        # reaches only the tabs built so far, and a tab built later is filled from them.
+        self.tabs = LazyTabs(self)
+        for name, title, make in (("overview", "Overview", self._make_overview),
+                                  ("account", "Account", self._make_account),
+                                  ("charts", "Charts", self._make_charts),
+                                  ("stats", "Statistics", self._make_stats),
+                                  ("managers", "Money managers", self._make_managers),
+                                  ("alerts", "Alerts", self._make_alerts),
+                                  ("setup", "Setup", self._make_setup)):
+            self.tabs.add_page(name, title, make)
+        self._dirty = {"charts", "stats", "managers", "setup"}
         layout.addWidget(self.tabs, 1)
         self.tabs.currentChanged.connect(lambda _i: self._fill_current())
-
-        self.overview.account_chosen.connect(self.choose)
-        self.stats.period.currentIndexChanged.connect(lambda _i: self._mark(self.stats))
-        self.stats.date_from.dateChanged.connect(lambda _d: self._mark(self.stats))
-        self.stats.date_to.dateChanged.connect(lambda _d: self._mark(self.stats))
-        self.managers.refresh_requested.connect(lambda: self._mark(self.managers))
-        self.alerts.acknowledge_requested.connect(self.acknowledge)
-        self.alerts.snooze_requested.connect(self.snooze)
-        self.alerts.history_requested.connect(self.load_alert_history)
-        self.alerts.settings_edited.connect(self.save_alert_settings)
-        self.alerts.show_settings(context.settings.alerts)
-        self.setup.edit_link_requested.connect(self.edit_link)
-        self.setup.add_config_requested.connect(self.add_config)
-        self.setup.remove_config_requested.connect(self.remove_config)
         if bridge is not None:
             bridge.on(EventType.MT5_BOARD, self._on_board)
             bridge.on(EventType.SETTINGS_CHANGED, self._on_settings)
@@ -115,6 +97,77 @@ class Mt5Panel(Panel):
             self.source_label.setText("MT5 monitoring is not running in this window.")
         elif self.service.latest is not None:
             self.board = self.service.latest
+
+    # ---- the tabs, each built when first needed and filled from what the panel holds ------------
+
+    overview = property(lambda self: self.tabs.page("overview"))
+    account = property(lambda self: self.tabs.page("account"))
+    charts_tab = property(lambda self: self.tabs.page("charts"))
+    stats = property(lambda self: self.tabs.page("stats"))
+    managers = property(lambda self: self.tabs.page("managers"))
+    alerts = property(lambda self: self.tabs.page("alerts"))
+    setup = property(lambda self: self.tabs.page("setup"))
+
+    @property
+    def charts(self) -> ChartsView | None:
+        """The charts tab, if it was built."""
+        return self.tabs.built("charts")
+
+    def _make_overview(self, holder: QWidget) -> OverviewView:
+        view = OverviewView(self.tasks, holder)
+        view.account_chosen.connect(self.choose)
+        if self.board is not None:
+            view.show_board(self.board)
+        return view
+
+    def _make_account(self, holder: QWidget) -> AccountView:
+        view = AccountView(self.tasks, holder)
+        if self.selected_login is not None:
+            view.show_live(self.board.view(self.selected_login) if self.board else None)
+            if self.history is not None and self.history.login == self.selected_login:
+                view.show_history(self.history)
+            elif self._history_note:
+                view.clear_history(self._history_note)
+        return view
+
+    def _make_charts(self, holder: QWidget) -> ChartsView:
+        # Four pyqtgraph plots: a few hundred widgets and items, the heaviest tab to build.
+        return ChartsView(holder)
+
+    def _make_stats(self, holder: QWidget) -> StatsView:
+        view = StatsView(holder)
+        view.period.currentIndexChanged.connect(lambda _i: self._mark("stats"))
+        view.date_from.dateChanged.connect(lambda _d: self._mark("stats"))
+        view.date_to.dateChanged.connect(lambda _d: self._mark("stats"))
+        currency = self._currency.get(self.selected_login) if self.selected_login is not None else None
+        if currency:
+            view.set_currency(currency)
+        if self._history_note:
+            view.clear(self._history_note)
+        return view
+
+    def _make_managers(self, holder: QWidget) -> ManagersView:
+        view = ManagersView(self.tasks, holder)
+        view.refresh_requested.connect(lambda: self._mark("managers"))
+        return view
+
+    def _make_alerts(self, holder: QWidget) -> AlertsView:
+        view = AlertsView(self.tasks, holder)
+        view.acknowledge_requested.connect(self.acknowledge)
+        view.snooze_requested.connect(self.snooze)
+        view.history_requested.connect(self.load_alert_history)
+        view.settings_edited.connect(self.save_alert_settings)
+        view.show_settings(self.context.settings.alerts)
+        if self.board is not None:
+            view.show_alerts(self.board.alerts)
+        return view
+
+    def _make_setup(self, holder: QWidget) -> SetupView:
+        view = SetupView(self.tasks, holder)
+        view.edit_link_requested.connect(self.edit_link)
+        view.add_config_requested.connect(self.add_config)
+        view.remove_config_requested.connect(self.remove_config)
+        return view
 
     # ---- boards ----------------------------------------------------------------------------
 
@@ -127,13 +180,14 @@ class Mt5Panel(Panel):
         self.invalidate("board")
 
     def _on_settings(self, change: Any) -> None:
-        if change.touches("alerts"):
-            self.alerts.show_settings(change.new.alerts)
+        alerts = self.tabs.built("alerts")
+        if change.touches("alerts") and alerts is not None:
+            alerts.show_settings(change.new.alerts)
 
     def on_changes(self, changes: Any) -> None:
         if changes.affects(*RECORDS):
-            self._mark(self.managers)
-            self._mark(self.setup)
+            self._mark("managers")
+            self._mark("setup")
 
     def refresh(self, why: set[str]) -> None:
         if self.board is not None:
@@ -143,8 +197,7 @@ class Mt5Panel(Panel):
         if self.service is not None:
             self.service.poll_now()
         self._history_of = None
-        for tab in (self.charts_tab, self.stats, self.managers, self.setup):
-            self._dirty.add(tab)
+        self._dirty.update(("charts", "stats", "managers", "setup"))
         if self.selected_login is not None:
             self.load_history(self.selected_login)
         self._fill_current()
@@ -155,12 +208,16 @@ class Mt5Panel(Panel):
         since = f" (since {board.source_since.astimezone():%H:%M})" if board.source_since else ""
         self.source_label.setText(f"MT5 source: {board.source}{since}" + (f" — {board.detail}" if board.detail else ""))
         self.stale_badge.setVisible(board.state is ServiceState.STALE)
-        self.overview.show_board(board)
-        self.alerts.show_alerts(board.alerts)
+        built = self.tabs.built
+        if (overview := built("overview")) is not None:
+            overview.show_board(board)
+        if (alerts := built("alerts")) is not None:
+            alerts.show_alerts(board.alerts)
         view = board.view(self.selected_login) if self.selected_login is not None else None
-        self.account.show_live(view)
-        if view is not None and view.account is not None:
-            self.stats.set_currency(view.account.currency)  # known once the account was read
+        if (account := built("account")) is not None:
+            account.show_live(view)
+        if view is not None and view.account is not None and (stats := built("stats")) is not None:
+            stats.set_currency(view.account.currency)  # known once the account was read
         if view is not None and self._history_of not in (None, (view.login, view.deals_revision)):
             self.load_history(view.login)  # the deal sync brought new deals
 
@@ -172,7 +229,8 @@ class Mt5Panel(Panel):
         self.selected_login = login
         if self.service is not None:
             self.service.watch(login)
-        self.account.show_live(self.board.view(login) if self.board else None)
+        if (account := self.tabs.built("account")) is not None:
+            account.show_live(self.board.view(login) if self.board else None)
         self.load_history(login)
 
     def _title(self) -> str:
@@ -189,7 +247,9 @@ class Mt5Panel(Panel):
         generation = self._generation
         view = self.board.view(login) if self.board else None
         self._history_of = (login, view.deals_revision if view else 0)
-        self.account.state.setText(f"Reading the deals of {login}…")
+        self._history_note = ""
+        if (account := self.tabs.built("account")) is not None:
+            account.state.setText(f"Reading the deals of {login}…")
         self.tasks.run(self.service.history_deals(login), name="mt5-deals",
                        on_success=lambda snap: self._history_read(generation, snap),
                        on_failure=lambda exc: self._history_failed(generation, exc))
@@ -198,55 +258,51 @@ class Mt5Panel(Panel):
         if generation != self._generation:
             return  # another account was chosen meanwhile
         self.history = snap
-        self.account.show_history(snap)
-        self._charts_note = ""
-        self._mark(self.charts_tab)
-        self._mark(self.stats)
+        if (account := self.tabs.built("account")) is not None:
+            account.show_history(snap)
+        self._history_note = ""
+        self._mark("charts")
+        self._mark("stats")
 
     def _history_failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:
             return
         message = getattr(exc, "message", None)
         text = f"The deals could not be read: {message}" if message else "The deals could not be read."
-        self.account.clear_history(text)
-        self._charts_note = text
-        if self.charts is not None:
-            self.charts.clear(text)
-        self.stats.clear(text)
+        self._history_note = text
+        if (account := self.tabs.built("account")) is not None:
+            account.clear_history(text)
+        if (charts := self.charts) is not None:
+            charts.clear(text)
+        if (stats := self.tabs.built("stats")) is not None:
+            stats.clear(text)
         if message is None:
             self.tasks.report(exc, "reading MT5 deals")
 
     # ---- tabs filled when shown ---------------------------------------------------------------
 
-    def _mark(self, tab: QWidget) -> None:
+    def _mark(self, tab: str) -> None:
         self._dirty.add(tab)
-        if self.isVisible() and self.tabs.currentWidget() is tab:
+        if self.isVisible() and self.tabs.name_of(self.tabs.currentIndex()) == tab:
             self._fill_current()
 
-    def _charts_view(self) -> ChartsView:
-        if self.charts is None:
-            self.charts = ChartsView(self.charts_tab)
-            self.charts_tab.layout().addWidget(self.charts)
-        return self.charts
-
     def _fill_current(self) -> None:
-        tab = self.tabs.currentWidget()
+        tab = self.tabs.name_of(self.tabs.currentIndex())
         if tab not in self._dirty:
             return
-        if tab is self.charts_tab:
-            charts = self._charts_view()
+        if tab == "charts":
             if self.history is not None:
                 self._dirty.discard(tab)
                 self._draw_charts()
-            elif self._charts_note:
-                charts.clear(self._charts_note)
-        elif tab is self.stats and self.history is not None:
+            elif self._history_note:
+                self.charts_tab.clear(self._history_note)
+        elif tab == "stats" and self.history is not None:
             self._dirty.discard(tab)
             self._compute_stats()
-        elif tab is self.managers:
+        elif tab == "managers":
             self._dirty.discard(tab)
             self._load_managers()
-        elif tab is self.setup:
+        elif tab == "setup":
             self._dirty.discard(tab)
             self._load_setup()
 
@@ -276,7 +332,7 @@ class Mt5Panel(Panel):
 
     def _charts_ready(self, generation: tuple[int, int], charts: Any) -> None:
         if self._current("charts", generation):
-            self._charts_view().show_charts(charts, self._title())
+            self.charts_tab.show_charts(charts, self._title())
 
     def _compute_stats(self) -> None:
         assert self.history is not None
@@ -346,8 +402,8 @@ class Mt5Panel(Panel):
             if write is not None and write.queued:
                 self.setup.state.setText(f"{what} saved on this computer: {write.reason} It is written to the "
                                          "database when it is back.")
-            self._mark(self.setup)
-            self._mark(self.managers)
+            self._mark("setup")
+            self._mark("managers")
 
         return done
 
@@ -370,7 +426,7 @@ class Mt5Panel(Panel):
 
     def remove_config(self, config: Any, forget: bool) -> None:
         self.tasks.run(remove_config(self.context, config, forget_password=forget), name="remove MT5 login",
-                       initiator=self, on_success=lambda _r: self._mark(self.setup))
+                       initiator=self, on_success=lambda _r: self._mark("setup"))
 
     def on_shown(self) -> None:
         super().on_shown()

@@ -44,13 +44,8 @@ class MoneyTabs(QObject):
     def __init__(self, panel: PortfolioPanel) -> None:
         super().__init__(panel)
         self.panel = panel
+        # The tabs' signals are wired to this object by the panel as it builds each tab.
         self.context, self.tasks, self.service = panel.context, panel.tasks, panel.service
-        panel.dashboard.reconcile_requested.connect(self.reconcile)
-        panel.redemptions.new_requested.connect(lambda: self.new_redemption())
-        panel.redemptions.action_requested.connect(self.redemption_action)
-        panel.investments.redemption_requested.connect(self.new_redemption)
-        panel.commissions.salesperson_selected.connect(self.load_commissions)
-        panel.commissions.action_requested.connect(self.commission_action)
 
     def _failed(self, what: str, show: Callable[[str], None]) -> Callable[[BaseException], None]:
         def failed(exc: BaseException) -> None:

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from fidus_desktop.events import EventType
 from fidus_desktop.collation import collation_key
@@ -22,6 +22,7 @@ from fidus_desktop.portfolio.figures import listed_codes
 from fidus_desktop.services.portfolio_service import PortfolioService, PortfolioUpdate
 
 from ..panels.base import Panel
+from ..widgets.lazy_tabs import LazyTabs
 from . import operations
 from .calendar_view import CalendarView, MarkPaidDialog
 from .commissions_view import CommissionsView
@@ -51,36 +52,75 @@ class PortfolioPanel(Panel):
         self.state = QLabel("Loading the portfolio…", self)
         self.state.setObjectName("panelSubheading")
         layout.addWidget(self.state)
-        self.tabs = QTabWidget(self)
-        self.dashboard = DashboardView(self)
-        self.investments = InvestmentsView(tasks, self)
-        self.calendar = CalendarView(tasks, self)
-        self.redemptions = RedemptionsView(tasks, self)
-        self.commissions = CommissionsView(tasks, self)
-        self.products = ProductsView(self)
-        self.statements = StatementsView(context.settings.fund_name, self)
-        for widget, title in ((self.dashboard, "Dashboard"), (self.investments, "Investments"),
-                              (self.calendar, "Payment calendar"), (self.redemptions, "Redemptions"),
-                              (self.commissions, "Commissions"), (self.products, "Products"),
-                              (self.statements, "Statements")):
-            self.tabs.addTab(widget, title)
+        self.tabs = LazyTabs(self)
+        self.money = MoneyTabs(self)
+        for name, title, make in (("dashboard", "Dashboard", self._make_dashboard),
+                                  ("investments", "Investments", self._make_investments),
+                                  ("calendar", "Payment calendar", self._make_calendar),
+                                  ("redemptions", "Redemptions", self._make_redemptions),
+                                  ("commissions", "Commissions", self._make_commissions),
+                                  ("products", "Products", self._make_products),
+                                  ("statements", "Statements", self._make_statements)):
+            self.tabs.add_page(name, title, make)
         layout.addWidget(self.tabs, 1)
         self.tabs.currentChanged.connect(self._tab_shown)
-
-        self.investments.new_requested.connect(self.new_investment)
-        self.investments.edit_requested.connect(self.edit_investment)
-        self.investments.status_requested.connect(self.change_status)
-        self.investments.filter_changed.connect(lambda _flt: self._fill(self.investments))
-        self.investments.detail_requested.connect(self.show_detail)
-        self.calendar.filter_changed.connect(lambda _flt: self._fill(self.calendar))
-        self.calendar.mark_paid_requested.connect(self.mark_paid)
-        self.calendar.export_requested.connect(self.export_calendar)
-        self.products.edit_requested.connect(self.edit_product)
-        self.statements.export_requested.connect(self.export_statements)
-        self.statements.preview_requested.connect(self.preview_statement)
-        self.money = MoneyTabs(self)
         if bridge is not None:
             bridge.on(EventType.PORTFOLIO_UPDATED, self._on_update)
+
+    # ---- the tabs, each built when first needed (ui/widgets/lazy_tabs.py) ---------------------
+
+    dashboard = property(lambda self: self.tabs.page("dashboard"))
+    investments = property(lambda self: self.tabs.page("investments"))
+    calendar = property(lambda self: self.tabs.page("calendar"))
+    redemptions = property(lambda self: self.tabs.page("redemptions"))
+    commissions = property(lambda self: self.tabs.page("commissions"))
+    products = property(lambda self: self.tabs.page("products"))
+    statements = property(lambda self: self.tabs.page("statements"))
+
+    def _make_dashboard(self, holder: QWidget) -> DashboardView:
+        view = DashboardView(holder)
+        view.reconcile_requested.connect(self.money.reconcile)
+        return view
+
+    def _make_investments(self, holder: QWidget) -> InvestmentsView:
+        view = InvestmentsView(self.tasks, holder)
+        view.new_requested.connect(self.new_investment)
+        view.edit_requested.connect(self.edit_investment)
+        view.status_requested.connect(self.change_status)
+        view.filter_changed.connect(lambda _flt: self._fill("investments"))
+        view.detail_requested.connect(self.show_detail)
+        view.redemption_requested.connect(self.money.new_redemption)
+        return view
+
+    def _make_calendar(self, holder: QWidget) -> CalendarView:
+        view = CalendarView(self.tasks, holder)
+        view.filter_changed.connect(lambda _flt: self._fill("calendar"))
+        view.mark_paid_requested.connect(self.mark_paid)
+        view.export_requested.connect(self.export_calendar)
+        return view
+
+    def _make_redemptions(self, holder: QWidget) -> RedemptionsView:
+        view = RedemptionsView(self.tasks, holder)
+        view.new_requested.connect(lambda: self.money.new_redemption())
+        view.action_requested.connect(self.money.redemption_action)
+        return view
+
+    def _make_commissions(self, holder: QWidget) -> CommissionsView:
+        view = CommissionsView(self.tasks, holder)
+        view.salesperson_selected.connect(self.money.load_commissions)
+        view.action_requested.connect(self.money.commission_action)
+        return view
+
+    def _make_products(self, holder: QWidget) -> ProductsView:
+        view = ProductsView(holder)
+        view.edit_requested.connect(self.edit_product)
+        return view
+
+    def _make_statements(self, holder: QWidget) -> StatementsView:
+        view = StatementsView(self.context.settings.fund_name, holder)
+        view.export_requested.connect(self.export_statements)
+        view.preview_requested.connect(self.preview_statement)
+        return view
 
     # ---- redrawing -------------------------------------------------------------------------
 
@@ -109,30 +149,31 @@ class PortfolioPanel(Panel):
         if index not in self._stale_tabs or self.service is None or self.service.book is None:
             return
         self._stale_tabs.discard(index)
-        self._fill(self.tabs.widget(index))
+        self._fill(self.tabs.name_of(index))
 
-    def _fill(self, widget: QWidget) -> None:
+    def _fill(self, tab: str | None) -> None:
+        """Fill the tab called ``tab`` (by name: comparing pages would build every one)."""
         service = self.service
         if service is None or service.book is None:
             return
         book = service.book
-        if widget is self.dashboard and service.dashboard is not None:
+        if tab == "dashboard" and service.dashboard is not None:
             self.dashboard.show_dashboard(service.dashboard)
             self.money.load_revenue()
-        elif widget is self.redemptions:
+        elif tab == "redemptions":
             self.money.load_redemptions()
-        elif widget is self.commissions:
+        elif tab == "commissions":
             self.money.load_people()
-        elif widget is self.investments:
+        elif tab == "investments":
             self.investments.prepare(book)
             self._latest("investments", service.holdings(self.investments.current_filter()),
                          lambda slots: self.investments.show_slots(book, slots, set(service.pending)))
-        elif widget is self.calendar:
+        elif tab == "calendar":
             self.calendar.prepare(book.as_of, listed_codes(book))
             self._latest("calendar", service.calendar(self.calendar.current_filter()), self.calendar.show_selection)
-        elif widget is self.products:
+        elif tab == "products":
             self.products.set_products(list(book.products.values()), book.as_of)
-        elif widget is self.statements:
+        elif tab == "statements":
             def clients() -> list[tuple[str, str]]:
                 with book.lock:
                     invested = {book.client_ids[s] for s in book.slots()}
