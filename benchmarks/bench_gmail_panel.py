@@ -56,8 +56,6 @@ async def until(predicate, timeout: float = 30.0) -> None:  # noqa: ANN001
 
 
 async def main() -> None:
-    from PySide6.QtWidgets import QApplication
-
     from fidus_desktop.app_context import AppContext
     from fidus_desktop.config import GoogleSettings, Settings
     from fidus_desktop.paths import AppPaths

@@ -18,7 +18,6 @@ from bridge_link.direct import DirectSource
 from bridge_link.errors import BridgeError, ErrorReason
 from bridge_link.failover import FailoverSource
 from bridge_link.models import AccountRef
-from bridge_link.remote import RemoteSource
 from bridge_link.server_time import ServerZone
 from bridge_link.source import Mt5Source
 from bridge_link.terminals import find_terminals, terminal_problem
@@ -67,6 +66,10 @@ def build_direct_source(settings: Mt5Settings, secrets: SecretStore,
 def build_bridge_source(settings: Mt5Settings, secrets: SecretStore) -> FailoverSource:
     if not settings.bridges:
         raise BridgeError(ErrorReason.NOT_CONNECTED, "No MT5 bridge is configured.")
+    # Imported here, in the lane that builds the source: the HTTP client is some 100 ms of imports
+    # a demo or direct set-up never needs, and they delayed every start.
+    from bridge_link.remote import RemoteSource
+
     remotes = [RemoteSource(b.name, b.url, secrets.get(b.api_key_secret) or "",
                             connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout)
                for b in settings.bridges]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bridge_link.errors import BridgeError
-from bridge_link.remote import RemoteSource
 
 from ..errors import StorageUnavailable
 from ..lanes import Lanes
@@ -52,6 +51,8 @@ async def check_mongodb(uri: str, database: str, *, timeout_seconds: float, lane
 async def check_bridge(name: str, url: str, api_key: str, *, connect_timeout: float = 3.0,
                        read_timeout: float = 10.0) -> CheckResult:
     """The bridge's account list (which needs the key), then its health."""
+    from bridge_link.remote import RemoteSource  # the HTTP client's imports, only when a bridge is checked
+
     if api_key:
         register_secret(api_key)
     source = RemoteSource(name or "bridge", url, api_key, connect_timeout=connect_timeout, read_timeout=read_timeout)

@@ -11,6 +11,7 @@ week, month, three months, the year so far, or everything.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 import numpy as np
@@ -22,6 +23,7 @@ from fidus_desktop.domain.values import utc_now
 from fidus_desktop.mt5.charts import RANGES, AccountCharts, RangeName, Series, chart_range
 
 from ..portfolio.charts import MoneyAxis
+from ..widgets.next_turn import next_turn
 
 BALANCE_COLOR, EQUITY_COLOR = "#0072B2", "#009E73"
 DRAWDOWN_COLOR, GROWTH_COLOR = "#D55E00", "#CC79A7"
@@ -76,8 +78,39 @@ class ChartsView(QWidget):
         self.canvas = pg.GraphicsLayoutWidget(self)
         self.canvas.setBackground("w")
         self.plots: list[pg.PlotItem] = []
-        titles = ("Balance and equity", "Drawdown under water (%)", "Daily P&L", "Growth (%)")
-        for row, title in enumerate(titles):
+        self.readout = QLabel("", self)
+        self.readout.setObjectName("chartReadout")
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.readout)
+        # The four plots are built one per turn of the event loop (each is some 30 ms of pyqtgraph
+        # items; the four at once held the window 140 ms). What arrives meanwhile waits in
+        # _pending and is drawn when the last one is built.
+        self._pending: tuple[str, tuple] | None = None
+        self._stages = self._build_stages()
+        next_turn(self._next_stage)
+
+    TITLES = ("Balance and equity", "Drawdown under water (%)", "Daily P&L", "Growth (%)")
+
+    @property
+    def built(self) -> bool:
+        return self._stages is None
+
+    def _next_stage(self) -> None:
+        if self._stages is None:
+            return
+        try:
+            next(self._stages)
+        except StopIteration:
+            self._stages = None
+            if self._pending is not None:
+                (call, args), self._pending = self._pending, None
+                getattr(self, call)(*args)
+            return
+        next_turn(self._next_stage)
+
+    def _build_stages(self) -> Iterator[None]:
+        for row, title in enumerate(self.TITLES):
             axes = {"bottom": pg.DateAxisItem(orientation="bottom")}
             if row in (0, 2):
                 axes["left"] = MoneyAxis(orientation="left")
@@ -90,9 +123,10 @@ class ChartsView(QWidget):
             plot.enableAutoRange(axis="y")
             if self.plots:
                 plot.setXLink(self.plots[0])
-            if row < len(titles) - 1:
+            if row < len(self.TITLES) - 1:
                 plot.hideAxis("bottom")  # one time axis, under the last plot: date ticks cost a lot to lay out
             self.plots.append(plot)
+            yield
         self.plots[0].addLegend(offset=(10, 5))
         self.balance = smooth_curve(self.plots[0], BALANCE_COLOR, "Balance")
         self.equity = smooth_curve(self.plots[0], EQUITY_COLOR, "Equity")
@@ -106,16 +140,20 @@ class ChartsView(QWidget):
         for plot, line in zip(self.plots, self.crosshair, strict=True):
             plot.addItem(line, ignoreBounds=True)
             line.hide()
-        self.readout = QLabel("", self)
-        self.readout.setObjectName("chartReadout")
-        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.canvas, 1)
-        layout.addWidget(self.readout)
         self._proxy = pg.SignalProxy(self.canvas.scene().sigMouseMoved, rateLimit=60, slot=self._mouse_moved)
+
+    def finish_building(self) -> None:
+        """Build what is left now (a caller that needs the plots at once)."""
+        while self._stages is not None:
+            self._next_stage()
 
     # ---- data ----------------------------------------------------------------------------------
 
     def show_charts(self, charts: AccountCharts, title: str) -> None:
+        if not self.built:
+            self._pending = ("show_charts", (charts, title))
+            self.heading.setText(title)
+            return
         self.charts = charts
         self.heading.setText(title)
         self.balance.setData(charts.balance.t, charts.balance.v)
@@ -130,6 +168,9 @@ class ChartsView(QWidget):
     def clear(self, message: str) -> None:
         self.charts = None
         self.heading.setText(message)
+        if not self.built:
+            self._pending = None  # nothing drawn yet: nothing to clear
+            return
         for curve in (self.balance, self.equity, self.underwater, self.growth):
             curve.setData([], [])
         self.daily.setOpts(x=[], height=[], brushes=[])
@@ -138,6 +179,8 @@ class ChartsView(QWidget):
     def show_range(self, name: RangeName, now: datetime | None = None) -> None:
         self.range_name = name
         self.range_buttons[name].setChecked(True)
+        if not self.built:
+            return  # applied to the plots when they are built (show_charts calls this)
         start, end = chart_range(name, now or utc_now())
         first = self.charts.first if self.charts is not None else None
         lo = start.timestamp() if start is not None else (first if first is not None else end.timestamp() - DAY)

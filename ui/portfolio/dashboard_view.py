@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -11,6 +11,7 @@ from fidus_desktop.services.portfolio import Dashboard, DueTotal
 from .charts import AumHistoryChart, CashFlowChart, RevenueChart
 from .revenue_view import RevenueBox
 from ..widgets.format import money, signed_money
+from ..widgets.next_turn import next_turn
 
 PRODUCT_COLUMNS = ("Product", "Reading", "Investments", "Clients", "AUM", "Principal owed",
                    "Interest accrued", "MT5 equity", "Fund revenue")
@@ -116,7 +117,7 @@ class DashboardView(QScrollArea):
         self._shown: Dashboard | None = None
         self._to_build = [("aum_chart", AumHistoryChart, (0, 0)), ("cash_chart", CashFlowChart, (0, 1)),
                           ("revenue_chart", RevenueChart, (1, 0, 1, 2))]
-        QTimer.singleShot(0, self._build_next_chart)
+        next_turn(self._build_next_chart)
         self.setWidget(body)
 
     def _build_next_chart(self) -> None:
@@ -129,7 +130,7 @@ class DashboardView(QScrollArea):
         if self._shown is not None:
             self._update_chart(name, self._shown)
         if self._to_build:
-            QTimer.singleShot(0, self._build_next_chart)
+            next_turn(self._build_next_chart)
 
     def _update_chart(self, name: str, d: Dashboard) -> None:
         chart = getattr(self, name)
@@ -161,8 +162,17 @@ class DashboardView(QScrollArea):
         self.warning.setText(f"{d.unscheduled} active investment(s) name a product that does not exist: they "
                              "count in AUM but have no payment schedule. Fix their product in the Investments tab.")
         self._shown = d
-        for name in ("aum_chart", "cash_chart", "revenue_chart"):
-            self._update_chart(name, d)
+        # The charts redraw one per loop turn too (each is 20-60 ms of pyqtgraph layout); a newer
+        # dashboard arriving meanwhile is the one drawn.
+        charts = ["aum_chart", "cash_chart", "revenue_chart"]
+
+        def redraw_next() -> None:
+            if self._shown is d and charts:
+                self._update_chart(charts.pop(0), d)
+                if charts:
+                    next_turn(redraw_next)
+
+        redraw_next()
 
     def _fill_products(self, d: Dashboard) -> None:
         # While the header sizes columns to their contents, every cell set re-measures them all:
