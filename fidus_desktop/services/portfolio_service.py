@@ -14,7 +14,6 @@ they are told by ``EventType.PORTFOLIO_UPDATED`` when to redraw.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 from dataclasses import dataclass
@@ -37,11 +36,10 @@ from ..portfolio.book import INVESTMENT_FIELDS, PortfolioBook, Problem
 from ..portfolio.figures import compute_dashboard
 from ..portfolio.loader import (PAID_FIELDS, PART_FIELDS, load_book, load_salespeople, paid_records, part_records, refresh_clients,
                                 refresh_commissions, refresh_investments, refresh_paid, with_book)
-from ..runtime.service import Service
+from ..runtime.following import ChangeFollower
 from ..storage.store import SPECS
 from ..storage.writes import Insert, Patch
 from .changes import Changes
-from .health import ServiceName, ServiceState, ServiceStatus
 from .commissions import SalespersonSummary, commissions_of, salesperson_summaries
 from .payment_calendar import CalendarFilter
 from .reconcile import ReconcilePreview, ReconcileScope, preview_reconciliation
@@ -56,7 +54,6 @@ log = logging.getLogger(__name__)
 
 _WATCHED = ("investments", "activity", "clients", "products", "mt5_accounts", "commissions", "salespeople",
             "redemptions")
-_ANY = "*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,27 +83,19 @@ class PortfolioUpdate:
     dashboard: Dashboard
 
 
-class PortfolioService(Service):
+class PortfolioService(ChangeFollower):
     name = "portfolio"
+    WHAT = "portfolio"
+    WATCHED = _WATCHED
+    TICK_SECONDS = 60.0  # also wakes every minute, to roll the day over at midnight
 
     def __init__(self, context: AppContext, *, today: Any = None) -> None:
-        super().__init__()
-        self._context = context
         self._today = today or (lambda: utc_now().date())
         self.book: PortfolioBook | None = None
         self.dashboard: Dashboard | None = None
-        self.error: str = ""
         #: Investment ids with a change waiting in the outbox.
         self.pending: set[str] = set()
-        self._queue: list[Changes] = []
-        self._wake = asyncio.Event()
-        self._ready = asyncio.Event()
-        context.events.subscribe(EventType.DATA_CHANGED, self._on_changes)
-        context.events.subscribe(EventType.SERVICE_STATUS_CHANGED, self._on_status)
-
-    async def start(self) -> None:
-        await super().start()
-        self.spawn(self._run(), "keep current")
+        super().__init__(context)
 
     async def ready(self) -> PortfolioBook:
         """The book, once it has been read (waits for the first load)."""
@@ -123,48 +112,17 @@ class PortfolioService(Service):
 
     # ---- keeping current --------------------------------------------------------------------------
 
-    def _on_changes(self, changes: Changes) -> None:
-        if changes.affects(*_WATCHED):
-            self._queue.append(changes)
-            self._wake.set()
+    def needs_load(self) -> bool:
+        return self.book is None or self.book.as_of != self._today()
 
-    def _on_status(self, status: ServiceStatus) -> None:
-        if status.service is ServiceName.DATABASE and status.state is ServiceState.ONLINE and self.book is None:
-            self._wake.set()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                if self.book is None or self.book.as_of != self._today():
-                    await self._load()
-                elif self._queue:
-                    batch, self._queue = self._queue, []
-                    await self._take_in(batch)
-            except FidusError as exc:
-                self.error = exc.message
-                log.warning("portfolio not current: %s", exc.message)
-                self._ready.set()
-            except Exception:
-                log.exception("portfolio update failed")
-                self.error = "The portfolio could not be updated; details are in the log."
-                self._ready.set()
-            self._wake.clear()
-            if self._queue:
-                continue
-            try:  # also wakes at least every minute, to roll the day over at midnight
-                async with asyncio.timeout(60):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
-
-    async def _load(self) -> None:
+    async def load(self) -> None:
         store = self._context.store
         if store is None:
             self.error = "The fund database is not connected."
             self._ready.set()
             return
         book = await load_book(store, self._today())
-        self._queue.clear()  # the book just read holds them
+        self.discard_queued()  # the book just read holds them
         for op in self._context.writer.pending():
             self._overlay(book, op)
         self.pending = self._pending_investments()
@@ -174,15 +132,11 @@ class PortfolioService(Service):
         gc.collect(1)
         gc.freeze()
 
-    async def _take_in(self, batch: list[Changes]) -> None:
+    async def take_in(self, batch: list[Changes], merged: Changes) -> None:
         book, store = self.book, self._context.store
         assert book is not None
-        merged = batch[0]
-        for more in batch[1:]:
-            merged = merged.merge(more)
-        unknown = any(_ANY in getattr(merged, name) for name in _WATCHED)
-        if unknown and store is not None:
-            await self._load()
+        if self.names_no_record(merged) and store is not None:
+            await self.load()
             return
         if any(c.pending for c in batch):  # the database is away: lay the queued edits over the book
             queued = self._context.writer.pending()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
+                               QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from fidus_desktop.collation import collation_key
 from fidus_desktop.crm.pipeline_service import ClientRow
@@ -17,8 +17,8 @@ from fidus_desktop.domain.people import KycStatus
 
 from ..widgets.format import local_moment, money
 from ..widgets.table_model import Column, KeyedTableModel, list_data, selected_positions, table_view
-from .style import FieldMarks, message_label, show_message
-from .timeline_view import TimelineView
+from .style import FieldMarks, show_message
+from .record_frame import RecordFrame
 
 COLUMNS = (
     Column("Name", lambda c: c.name + ("" if c.active else " (inactive)"), sort="name"),
@@ -30,35 +30,16 @@ COLUMNS = (
 )
 
 
-class ClientPane(QWidget):
+class ClientPane(RecordFrame):
     save_requested = Signal(object)  # dict of edited values
     active_requested = Signal(bool)
     delete_requested = Signal()
     readiness_requested = Signal(bool, bool, str)
-    note_submitted = Signal(str)
-    more_timeline = Signal()
-    open_panel = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Select a client.", parent)
         self.record: ClientRecord | None = None
-        # Top-down, every widget in its final parent (see ui/crm/panel.py).
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 0, 0, 0)
-        split = QSplitter(Qt.Orientation.Vertical, self)
-        layout.addWidget(split)
-        scroll = QScrollArea(split)
-        scroll.setWidgetResizable(True)
-        split.addWidget(scroll)
-        top = QWidget(scroll.viewport())
-        scroll.setWidget(top)
-        column = QVBoxLayout(top)
-        column.setContentsMargins(0, 0, 0, 0)
-        self.title = QLabel("Select a client.", top)
-        self.title.setObjectName("panelHeading")
-        self.message = message_label(top)
-        column.addWidget(self.title)
-        column.addWidget(self.message)
+        top, column = self.top, self.column
         self.name, self.email, self.phone = QLineEdit(top), QLineEdit(top), QLineEdit(top)
         self.kyc = QComboBox(top)
         for status in KycStatus:
@@ -97,17 +78,11 @@ class ClientPane(QWidget):
         self.links.setTextFormat(Qt.TextFormat.RichText)
         self.links.linkActivated.connect(self.open_panel)
         column.addWidget(self.links)
-        self.timeline = TimelineView(split)
-        split.addWidget(self.timeline)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
         self.save.clicked.connect(lambda: self.save_requested.emit(self.values()))
         self.active.clicked.connect(lambda: self.active_requested.emit(not (self.record and self.record.client.active)))
         self.delete.clicked.connect(self.delete_requested)
         self.save_readiness.clicked.connect(lambda: self.readiness_requested.emit(
             self.kyc_done.isChecked(), self.signed.isChecked(), self.readiness_notes.text()))
-        self.timeline.note_submitted.connect(self.note_submitted)
-        self.timeline.more_requested.connect(self.more_timeline)
         self.setEnabled(False)
 
     def values(self) -> dict[str, object]:

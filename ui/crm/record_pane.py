@@ -12,8 +12,8 @@ import html
 from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from fidus_desktop.crm.leads import lead_draft
 from fidus_desktop.crm.prospects import ProspectDraft, draft_of
@@ -21,8 +21,8 @@ from fidus_desktop.crm.records import ProspectRecord
 
 from ..widgets.format import money
 from .prospect_form import ProspectForm
-from .style import message_label, show_message
-from .timeline_view import TimelineView
+from .style import show_message
+from .record_frame import RecordFrame
 
 #: Draft fields compared to tell what the manager is editing.
 _COMPARED = tuple(f.name for f in dataclass_fields(ProspectDraft) if f.name != "origin")
@@ -46,39 +46,22 @@ def changed_fields(a: ProspectDraft, b: ProspectDraft) -> set[str]:
     return out
 
 
-class ProspectPane(QWidget):
+class ProspectPane(RecordFrame):
     save_requested = Signal(object)  # ProspectDraft
     convert_requested = Signal()
     kyc_requested = Signal()
     delete_requested = Signal()
-    note_submitted = Signal(str)
-    more_timeline = Signal()
-    open_panel = Signal(str)  # "portfolio" / "mt5"
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Select a card or a row.", parent)
         self.record: ProspectRecord | None = None
         self.base: ProspectDraft | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 0, 0, 0)
-        split = QSplitter(Qt.Orientation.Vertical, self)
-        layout.addWidget(split)
-        scroll = QScrollArea(split)
-        scroll.setWidgetResizable(True)
-        split.addWidget(scroll)
-        top = QWidget(scroll.viewport())
-        scroll.setWidget(top)
-        column = QVBoxLayout(top)
-        column.setContentsMargins(0, 0, 0, 0)
-        self.title = QLabel("Select a card or a row.", top)
-        self.title.setObjectName("panelHeading")
-        self.title.setWordWrap(True)
+        top, column = self.top, self.column
         self.subtitle = QLabel("", top)
         self.subtitle.setWordWrap(True)
-        self.message = message_label(top)
+        column.insertWidget(1, self.subtitle)  # under the title, over the message
         self.form = ProspectForm(top)
-        for widget in (self.title, self.subtitle, self.message, self.form):
-            column.addWidget(widget)
+        column.addWidget(self.form)
         buttons = QHBoxLayout()
         column.addLayout(buttons)
         self.save = QPushButton("Save", top)
@@ -96,17 +79,11 @@ class ProspectPane(QWidget):
         self.links_layout = QHBoxLayout(self.links)
         self.links_layout.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.links)
-        self.timeline = TimelineView(split)
-        split.addWidget(self.timeline)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
         self.save.clicked.connect(lambda: self.save_requested.emit(self.form.draft()))
         self.revert.clicked.connect(self.revert_edits)
         self.kyc.clicked.connect(self.kyc_requested)
         self.convert.clicked.connect(self.convert_requested)
         self.delete.clicked.connect(self.delete_requested)
-        self.timeline.note_submitted.connect(self.note_submitted)
-        self.timeline.more_requested.connect(self.more_timeline)
         self.form.edited.connect(self._edited)
         self._enable(False)
 
