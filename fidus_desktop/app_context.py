@@ -10,10 +10,13 @@ status says OFFLINE with the reason, the database link keeps trying, and the win
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import logging
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings, load_settings, save_settings
 from .errors import FidusError, SecretStoreUnavailable
@@ -93,6 +96,8 @@ class AppContext:
     _mongo_uri: str | None = field(default=None, repr=False)
     _database: str | None = None
     _closed: bool = False
+    #: Feature services :meth:`start` held back until :meth:`start_held`.
+    _held: list[_Feature] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         #: The one write path: every change goes through ``writer.submit``.
@@ -272,13 +277,48 @@ class AppContext:
     # ---- services -------------------------------------------------------------------------
 
     async def start(self, *, mongo_uri: str | None = None, database: str | None = None, demo: bool = False,
-                    mt5: bool = True) -> None:
-        """Open the fund and start the long-lived services (what the window runs on)."""
+                    mt5: bool = True, first_panel: str | None = None) -> None:
+        """Open the fund and start the long-lived services (what the window runs on).
+
+        ``first_panel``: the panel the window opens on. Only the services it shows are started
+        now; the others (their imports included) wait for :meth:`start_held`, which the window
+        calls once that panel shows real data or another panel is opened: at start they only
+        competed with it for the interpreter (a CRM window started 0.4 s later for a portfolio
+        book nobody looked at yet)."""
         await self.open_storage(mongo_uri=mongo_uri, database=database, demo=demo)
-        self.add_standard_services(mt5=mt5)
+        panels = None if first_panel is None else {first_panel}
+        wanted = [f for f in _feature_services(self, mt5=mt5) if panels is None or panels & f.panels]
+        await self._import_in_lane(wanted)
+        self._held = self.add_standard_services(mt5=mt5, panels=panels)
         await self.services.start()
 
-    def add_standard_services(self, *, mt5: bool = True) -> None:
+    async def _import_in_lane(self, features: list[_Feature]) -> None:
+        # On the loop's thread these imports (numpy-heavy figures, the MT5 models) held the window.
+        modules = [m for feature in features for m in feature.modules]
+        if any(m not in sys.modules for m in modules):
+            await self.lanes.io.run(lambda: [importlib.import_module(m) for m in modules], action="import the services")
+
+    @property
+    def services_held(self) -> bool:
+        """Some services wait for :meth:`start_held`."""
+        return bool(self._held)
+
+    async def start_held(self) -> None:
+        """Start the services :meth:`start` held back (once; later calls return at once)."""
+        held = self._held
+        if not held:
+            return
+        self._held = []
+        await self._import_in_lane(held)
+        if self._closed:  # the window closed while the modules loaded
+            return
+        for feature in held:
+            feature.add()
+        await self.services.start()
+
+    def add_standard_services(self, *, mt5: bool = True, panels: set[str] | None = None) -> list[_Feature]:
+        """Add the runtime's services; with ``panels``, only those that panels named there show
+        (and the ones every panel relies on). Returns the others, not added."""
         from .runtime.database_link import DatabaseLink
         from .runtime.outbox import OutboxService
         from .runtime.watcher import ChangeWatcher
@@ -287,28 +327,18 @@ class AppContext:
         link = self.services.add(DatabaseLink(self, on_back=outbox.wake))
         self.writer.on_database_lost = link.lost
         self.services.add(ChangeWatcher(self, self.writer))
-        from .services.portfolio_service import PortfolioService
-
-        self.services.add(PortfolioService(self))
-        from .crm.pipeline_service import PipelineService
-        from .crm.reminders import ReminderService
-
-        self.services.add(PipelineService(self))
-        self.services.add(ReminderService(self, interval_seconds=self.settings.crm.reminder_check_seconds))
-        if mt5:
-            from .services.mt5_monitor import Mt5MonitorService
-
-            self.services.add(Mt5MonitorService(self))
-        if self.settings.google.account_email:  # the client library loads in the I/O lane, later
-            from .google.workflow import WorkflowMailService
-            from .services.google_service import GoogleService
-
-            self.services.add(GoogleService(self))
-            self.services.add(WorkflowMailService(self))
-        else:  # a mail queued before a disconnect waits for the next connection, never dropped
+        if not self.settings.google.account_email:
+            # A mail queued before a disconnect waits for the next connection, never dropped.
             from .google.mail_outbox import MAIL_KIND, waiting_for_account
 
             outbox.add_handler(MAIL_KIND, waiting_for_account, ordered=False)
+        held: list[_Feature] = []
+        for feature in _feature_services(self, mt5=mt5):
+            if panels is None or panels & feature.panels:
+                feature.add()
+            else:
+                held.append(feature)
+        return held
 
     def service[S](self, kind: type[S]) -> S | None:
         """The running service of type ``kind`` (``context.service(Mt5MonitorService)``)."""
@@ -358,3 +388,51 @@ async def open_context(paths: AppPaths, *, settings: Settings | None = None, mon
     context = AppContext.create(paths, settings=settings)
     await context.open_storage(mongo_uri=mongo_uri, database=database, demo=demo)
     return context
+
+
+@dataclass(frozen=True, slots=True)
+class _Feature:
+    #: The panels that show what the service holds.
+    panels: frozenset[str]
+    #: Its modules (imported in the I/O lane before it is added, when it was held back).
+    modules: tuple[str, ...]
+    add: Callable[[], Any]
+
+
+def _feature_services(context: AppContext, *, mt5: bool) -> list[_Feature]:
+    """Each feature service: the portfolio book, the CRM pipeline and reminders, the MT5
+    monitor, Google (while an account is connected; its client library loads later, in a lane)."""
+    def portfolio() -> None:
+        from .services.portfolio_service import PortfolioService
+
+        context.services.add(PortfolioService(context))
+
+    def pipeline() -> None:
+        from .crm.pipeline_service import PipelineService
+        from .crm.reminders import ReminderService
+
+        context.services.add(PipelineService(context))
+        context.services.add(ReminderService(context, interval_seconds=context.settings.crm.reminder_check_seconds))
+
+    def mt5_monitor() -> None:
+        from .services.mt5_monitor import Mt5MonitorService
+
+        context.services.add(Mt5MonitorService(context))
+
+    def google() -> None:
+        from .google.workflow import WorkflowMailService
+        from .services.google_service import GoogleService
+
+        context.services.add(GoogleService(context))
+        context.services.add(WorkflowMailService(context))
+
+    features = [_Feature(frozenset({"portfolio"}), ("fidus_desktop.services.portfolio_service",), portfolio),
+                _Feature(frozenset({"crm"}), ("fidus_desktop.crm.pipeline_service", "fidus_desktop.crm.reminders"),
+                         pipeline)]
+    if mt5:
+        features.append(_Feature(frozenset({"mt5"}), ("fidus_desktop.services.mt5_monitor",
+                                                      "fidus_desktop.runtime.mt5_sources"), mt5_monitor))
+    if context.settings.google.account_email:
+        features.append(_Feature(frozenset({"workspace"}), ("fidus_desktop.services.google_service",
+                                                            "fidus_desktop.google.workflow"), google))
+    return features

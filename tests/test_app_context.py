@@ -46,6 +46,30 @@ async def test_first_embedded_run_loads_the_demo_fund_once():
         await second.close()
 
 
+async def test_the_first_panels_services_start_first_and_the_others_when_asked():
+    from fidus_desktop.crm.pipeline_service import PipelineService
+    from fidus_desktop.services.mt5_monitor import Mt5MonitorService
+    from fidus_desktop.services.portfolio_service import PortfolioService
+
+    context = AppContext.create(AppPaths.default())
+    try:
+        await context.start(first_panel="crm")
+        assert context.service(PipelineService) is not None and context.service(PipelineService).running
+        assert context.service(PortfolioService) is None and context.service(Mt5MonitorService) is None
+        assert context.services_held
+        assert (await context.service(PipelineService).ready()) is not None  # the CRM's data, read
+        await context.start_held()
+        assert not context.services_held
+        portfolio, monitor = context.service(PortfolioService), context.service(Mt5MonitorService)
+        assert portfolio is not None and portfolio.running and monitor is not None and monitor.running
+        names = [s.name for s in context.services]
+        await context.start_held()  # once: nothing is added twice
+        assert [s.name for s in context.services] == names
+        assert (await portfolio.ready()).ids  # and the held service does its work
+    finally:
+        await context.close()
+
+
 async def test_emptied_fund_is_not_refilled_with_demo_data_on_a_later_start():
     paths = AppPaths.default()
     context = await open_context(paths)

@@ -64,11 +64,11 @@ class FirstPaint(QObject):
 #: What opening the fund imports, heaviest first (each takes a tenth of a second or more). Not
 #: pyqtgraph (half a second or more): the charts' panels import it with their own module, in the
 #: io lane, when they are first shown (``ui/panels/host.py``) or are the last-used panel.
+#: What opening the fund needs; each feature service's modules are imported (in a lane) by the
+#: context when it is started (``AppContext.start``, ``start_held``).
 CORE_MODULES = ("fidus_desktop.storage.sqlite", "fidus_desktop.storage.store", "fidus_desktop.storage.cache",
                 "fidus_desktop.runtime.outbox", "fidus_desktop.runtime.database_link", "fidus_desktop.runtime.watcher",
-                "fidus_desktop.services.portfolio_service", "fidus_desktop.services.mt5_monitor",
-                "fidus_desktop.runtime.mt5_sources", "fidus_desktop.secrets", "fidus_desktop.demo.fund",
-                "fidus_desktop.services.google_service", "fidus_desktop.google.workflow")
+                "fidus_desktop.secrets", "fidus_desktop.demo.fund")
 
 
 def warm_imports(target: str, *, mongo: bool = False) -> None:
@@ -207,7 +207,10 @@ async def _main(app: QApplication, paths: AppPaths, options: LaunchOptions, cloc
 
             await context.lanes.io.run(lambda: prepare_scaled_demo(context.paths, options.demo_size),
                                        action="prepare the demo fund")
-        await context.start(mongo_uri=options.mongo_uri, database=options.database, demo=options.demo)
+        # Only the services of the panel the window opens on; the window starts the others when
+        # that panel shows its data (MainWindow._fund_ready).
+        await context.start(mongo_uri=options.mongo_uri, database=options.database, demo=options.demo,
+                            first_panel=window.current_slot().entry.name)
         clock.record("store_open", time.perf_counter() - started)
 
     window.show()

@@ -23,6 +23,7 @@ from ..lanes import shared_lanes
 from ..mt5.managers import ManagerResult, accounts_of, manager_results, month_start
 from .investments import _store
 from .mt5_monitor import Mt5MonitorService, parse_deals
+from .revenue import fee_deal_docs
 
 if TYPE_CHECKING:
     from ..app_context import AppContext
@@ -68,7 +69,7 @@ async def managers_view(context: AppContext, now: datetime | None = None) -> Man
     start = month_start(now)
     for login in logins:
         if cache is not None:
-            docs[login] = await cache.get_deal_docs(login)
+            docs[login] = await fee_deal_docs(cache, login, start)
         if history is not None and (held := await history.equity_at(login, start, within=SAMPLE_WITHIN)) is not None:
             month_equity[login] = held
 

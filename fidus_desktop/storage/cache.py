@@ -12,7 +12,7 @@ web platform, while deal history and cursors are per machine and would only bloa
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -195,11 +195,16 @@ class LocalCache:
         return [doc_json.loads(doc) for doc in await self.get_deal_docs(account, date_from, date_to)]
 
     async def get_deal_docs(self, account: int, date_from: datetime | None = None,
-                            date_to: datetime | None = None) -> list[str]:
+                            date_to: datetime | None = None, *, types: Sequence[int] | None = None) -> list[str]:
         """As :meth:`get_deals`, the stored text not yet parsed: a long history is parsed in a
-        lane (``doc_json.loads``), not on the loop's thread."""
+        lane (``doc_json.loads``), not on the loop's thread. ``types``: only deals of these MT5
+        deal types (picked by SQLite from the stored text, none of the others parsed)."""
         sql = "SELECT doc FROM deals WHERE account = ?"
         params: list[Any] = [account]
+        if types is not None:
+            # json_valid first: one damaged row must not fail the whole read (it is left out).
+            sql += f" AND json_valid(doc) AND json_extract(doc, '$.type') IN ({', '.join('?' * len(types))})"
+            params.extend(int(t) for t in types)
         if date_from is not None:
             sql += " AND time >= ?"
             params.append(_stamp(date_from))

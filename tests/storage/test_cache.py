@@ -79,6 +79,25 @@ async def test_deals_are_read_in_a_time_window_and_resume_from_the_newest(cache:
     assert await cache.last_deal(8) is None
 
 
+async def test_the_fees_read_the_months_deals_and_the_balance_operations_before_it(cache: LocalCache,
+                                                                                  tmp_path: Path) -> None:
+    from fidus_desktop.services.revenue import fee_deal_docs
+
+    since = T0 + timedelta(days=5)
+    await cache.put_deals(7, [deal(1, T0, type=2, profit=-500.0, comment="transfer out"),  # balance, before
+                              deal(2, T0 + timedelta(days=1)),  # a trade before the month: not needed
+                              deal(3, since + timedelta(hours=1)),  # the month's trade
+                              deal(4, since + timedelta(hours=2), type=2)])  # the month's deposit
+    # A damaged row (not JSON) is left out of the typed read instead of failing it.
+    with sqlite3.connect(tmp_path / "cache.sqlite3") as raw:
+        raw.execute("INSERT INTO deals (account, ticket, time, doc) VALUES (7, 5, ?, 'not json')",
+                    (T0.isoformat(),))
+    from fidus_desktop.storage import doc_json
+
+    docs = await fee_deal_docs(cache, 7, since)
+    assert [doc_json.loads(d)["ticket"] for d in docs] == [1, 3, 4]
+
+
 async def test_a_deal_without_a_ticket_is_refused_and_its_batch_is_not_written(cache: LocalCache) -> None:
     with pytest.raises(ValueError, match="ticket"):
         await cache.put_deals(7, [deal(1, T0), {"time": T0}])

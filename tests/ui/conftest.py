@@ -45,7 +45,8 @@ def make_window(qtbot, qloop):
         context = context or AppContext.create(AppPaths.default())
         window = MainWindow(context)
         windows.append(window)
-        window.open_fund(context.start())
+        # As the app opens it: the panel in sight's services first, the others held (AppContext.start).
+        window.open_fund(context.start(first_panel=window.current_slot().entry.name))
         window.show()
         if wait_open:
             qtbot.waitUntil(lambda: window.is_open, timeout=10000)
