@@ -32,6 +32,7 @@ from ..domain.schedules import interest_per_period
 from ..domain.values import ZERO
 from ..storage.problems import DocumentProblem as Problem
 from .ledgers import CommissionLedger, CommissionState, PartRecord, PartsLedger
+from .paid import PaidColumns, PaidLedger
 from .templates import ProductTemplate, product_template
 
 MICRO = 10**6
@@ -140,8 +141,7 @@ class PortfolioBook:
         self.commissions = CommissionLedger()
         self.salesperson_names: dict[str, str] = {}
         #: Payments recorded as paid, per investment: (kind code, due ordinal) -> (paid_on ordinal, log id).
-        self.paid: dict[str, dict[tuple[int, int], tuple[int, str]]] = {}
-        self._paid_logs: dict[str, tuple[str, int, int]] = {}
+        self.paid = PaidLedger()
         self._client_codes: dict[str, int] = {}
         self._problem_keys: dict[tuple[str, str], Problem] = {}
 
@@ -266,31 +266,45 @@ class PortfolioBook:
             interest[slots] = values
         return interest
 
-    def load_paid(self, rows: Sequence[tuple[str, str, str, date, date | None]]) -> None:
-        """The whole book's paid payments at once: ``(log_id, investment_id, kind, due, paid_on)``."""
-        paid: dict[str, dict[tuple[int, int], tuple[int, str]]] = {}
-        logs: dict[str, tuple[str, int, int]] = {}
-        for log_id, inv_id, kind, due, paid_on in rows:
-            code = KIND_CODE[kind]
-            day = due.toordinal()
-            paid.setdefault(inv_id, {})[(code, day)] = ((paid_on or due).toordinal(), log_id)
-            logs[log_id] = (inv_id, code, day)
-        self.paid, self._paid_logs = paid, logs
-        # Bits per product: the slot of each recorded payment from its day offset.
+    def load_paid(self, columns: PaidColumns) -> None:
+        """The whole book's paid payments at once (``loader.paid_columns``)."""
+        paid = PaidLedger()
+        paid.load(*columns)
+        self.paid = paid
+        self.paid_bits = self._paid_bits_of(paid)
+        self.version += 1
+
+    def _paid_bits_of(self, paid: PaidLedger) -> np.ndarray:
+        """Bit k of an investment set: its payment slot k is recorded as paid (every investment at
+        once, product by product, as :meth:`_schedule_slot` does for one)."""
         bits = np.zeros(len(self.ids), dtype=np.int64)
-        for inv_id, entries in paid.items():
-            slot = self.index.get(inv_id)
-            template = self.template_of(slot) if slot is not None else None
+        investment_ids, codes, kinds, dues = paid.shown_rows()
+        if not len(codes):
+            return bits
+        slot_of_code = np.array([self.index.get(i, -1) for i in investment_ids], dtype=np.int64)
+        slots = slot_of_code[codes]
+        known = slots >= 0
+        slots, kinds, dues = slots[known], kinds[known], dues[known]
+        offsets = dues.astype(np.int64) - self.start[slots]
+        products = self.product[slots]
+        for product in np.unique(products).tolist():
+            template = self.templates.get(self.codes[product])
             if template is None:
                 continue
-            start, value = int(self.start[slot]), 0
-            for kind, day in entries:
-                k = template.slot_of("principal" if kind == 0 else "interest", day - start)
-                if k is not None:
-                    value |= 1 << k
-            bits[slot] = value
-        self.paid_bits = bits
-        self.version += 1
+            mine = products == product
+            off, kind = offsets[mine], kinds[mine]
+            k = np.full(len(off), -1, dtype=np.int64)
+            k[(kind == 0) & (off == template.principal_offset)] = 0
+            if len(template.due):
+                # by_offset, vectorised: the last slot of an offset wins, as in the dict.
+                order = np.argsort(template.due, kind="stable")
+                sorted_due = template.due[order]
+                at = np.searchsorted(sorted_due, off, side="right") - 1
+                hit = (kind == 1) & (at >= 0) & (sorted_due[np.clip(at, 0, None)] == off)
+                k[hit] = order[at[hit]] + 1
+            found = k >= 0
+            np.bitwise_or.at(bits, slots[mine][found], np.left_shift(np.int64(1), k[found]))
+        return bits
 
     def remove_investments(self, ids: Iterable[str]) -> None:
         for inv_id in ids:
@@ -406,29 +420,15 @@ class PortfolioBook:
             kind = KIND_CODE.get(r.kind)
             if kind is None:
                 continue
-            if r.log_id in self._paid_logs:
-                self._forget_paid(r.log_id)
-            paid_on = (r.paid_on or r.due).toordinal()
-            self.paid.setdefault(r.investment_id, {})[(kind, r.due.toordinal())] = (paid_on, r.log_id)
-            self._paid_logs[r.log_id] = (r.investment_id, kind, r.due.toordinal())
+            self.paid.put(r.investment_id, (kind, r.due.toordinal()), ((r.paid_on or r.due).toordinal(), r.log_id))
             touched.add(r.investment_id)
         self._rebit(touched)
         return touched
 
     def remove_paid(self, log_ids: Iterable[str]) -> set[str]:
-        touched = {inv for inv in (self._forget_paid(log_id) for log_id in log_ids) if inv}
+        touched = {inv for inv in (self.paid.forget(log_id) for log_id in log_ids) if inv}
         self._rebit(touched)
         return touched
-
-    def _forget_paid(self, log_id: str) -> str | None:
-        held = self._paid_logs.pop(log_id, None)
-        if held is None:
-            return None
-        inv_id, kind, due = held
-        entries = self.paid.get(inv_id, {})
-        if entries.get((kind, due), (0, ""))[1] == log_id:
-            entries.pop((kind, due), None)
-        return inv_id
 
     def _rebit(self, investment_ids: Iterable[str]) -> None:
         for inv_id in investment_ids:
@@ -465,11 +465,8 @@ class PortfolioBook:
         return self.salesperson_names.get(key) or key
 
     def paid_on(self, slot: int, kind: str, due: date) -> date | None:
-        held = self.paid.get(self.ids[slot], {}).get((KIND_CODE[kind], due.toordinal()))
+        held = self.paid.entry(self.ids[slot], (KIND_CODE[kind], due.toordinal()))
         return date.fromordinal(held[0]) if held else None
-
-    def paid_log_ids(self) -> set[str]:
-        return set(self._paid_logs)
 
     # ---- reading --------------------------------------------------------------------------------
 
