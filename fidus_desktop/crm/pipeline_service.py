@@ -208,6 +208,7 @@ class PipelineService(ChangeFollower):
         self.clients = {c.key: c for c in clients}
         snapshot = self._overlay_pending(snapshot)
         self._publish(snapshot, None)
+        self.freeze_loaded()
 
     async def take_in(self, batch: list[Changes], merged: Changes) -> None:
         store = self._context.store

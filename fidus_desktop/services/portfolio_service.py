@@ -14,7 +14,6 @@ they are told by ``EventType.PORTFOLIO_UPDATED`` when to redraw.
 
 from __future__ import annotations
 
-import gc
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -127,10 +126,7 @@ class PortfolioService(ChangeFollower):
             self._overlay(book, op)
         self.pending = self._pending_investments()
         await self._publish(book, None)
-        # The book's objects live as long as the app: keep the collector from scanning them on
-        # every full collection (a pause every thread, the GUI's included, would feel).
-        gc.collect(1)
-        gc.freeze()
+        self.freeze_loaded()
 
     async def take_in(self, batch: list[Changes], merged: Changes) -> None:
         book, store = self.book, self._context.store

@@ -73,8 +73,9 @@ class AumHistoryChart:
             curve = self.curves.get(code)
             if curve is None:
                 color = PRODUCT_COLORS.get(code, OTHER_COLOR)
-                curve = self.widget.plot(name=code, pen=pg.mkPen(color, width=2), symbol="o", symbolSize=5,
-                                         symbolBrush=color, symbolPen=None)
+                # A line without point markers: each marker set is a pyqtgraph scatter item that
+                # took 20-30 ms to make, and opening the dashboard drew four of them at once.
+                curve = self.widget.plot(name=code, pen=pg.mkPen(color, width=2))
                 self.curves[code] = curve
             curve.setData(xs, ys)
 

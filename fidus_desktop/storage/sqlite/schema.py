@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from ...lanes import shared_lanes
 from .. import doc_json
 from .connection import Transaction
 from .layout import TableLayout, quote
@@ -53,7 +54,11 @@ async def refill_columns(tx: Transaction, layout: TableLayout) -> None:
                               (last, _BACKFILL_BATCH))
         if not rows:
             return
-        updates = [(*layout.derived_values(doc_json.loads(doc)), key) for key, doc in rows]
+        # Decoding every document is Python work (100,000 investments: seconds): in the cpu lane,
+        # so a first start after an upgrade does not freeze the window that opens the fund.
+        updates = await shared_lanes().cpu.run(
+            lambda rows=rows: [(*layout.derived_values(doc_json.loads(doc)), key) for key, doc in rows],
+            action=f"refill the query columns of {layout.spec.name}")
         await tx.execute_many(f"UPDATE {layout.table} SET {assignments} WHERE key = ?", updates)
         last = rows[-1][0]
 
