@@ -38,7 +38,7 @@ class FakeOAuth:
     def __init__(self, fake: FakeGoogle) -> None:
         self.fake = fake
         self.client_id = "fidus-test.apps.googleusercontent.com"
-        self.client_secret = "GOCSPX-test-client-secret"
+        self.client_secret = "fake-installed-app-secret"
         self.codes: dict[str, IssuedCode] = {}
         self.refresh_tokens: dict[str, RefreshGrant] = {}
         self.access: dict[str, float] = {}  # access token -> expiry (epoch)

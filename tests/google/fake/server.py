@@ -106,7 +106,7 @@ class FakeGoogle:
         return f"https://127.0.0.1:{self.port}"
 
     def client_json(self, client_id: str = "fidus-test.apps.googleusercontent.com",
-                    client_secret: str = "GOCSPX-test-client-secret") -> str:
+                    client_secret: str = "fake-installed-app-secret") -> str:
         return json.dumps({"installed": {
             "client_id": client_id, "client_secret": client_secret, "project_id": "fidus-test",
             "auth_uri": f"{self.base_url}/o/oauth2/auth", "token_uri": f"{self.base_url}/token",
