@@ -88,7 +88,7 @@ class ChartsView(QWidget):
         # _pending and is drawn when the last one is built.
         self._pending: tuple[str, tuple] | None = None
         self._stages = self._build_stages()
-        next_turn(self._next_stage)
+        next_turn(self, self._next_stage)
 
     TITLES = ("Balance and equity", "Drawdown under water (%)", "Daily P&L", "Growth (%)")
 
@@ -107,7 +107,7 @@ class ChartsView(QWidget):
                 (call, args), self._pending = self._pending, None
                 getattr(self, call)(*args)
             return
-        next_turn(self._next_stage)
+        next_turn(self, self._next_stage)
 
     def _build_stages(self) -> Iterator[None]:
         for row, title in enumerate(self.TITLES):

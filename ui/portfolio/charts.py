@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from fidus_desktop.services.portfolio import CashFlowMonth, Dashboard
 
+from ..widgets.next_turn import next_turn
+
 #: One colour per product, stable across charts (colour-blind friendly palette).
 PRODUCT_COLORS = {"CORE": "#0072B2", "BALANCE": "#E69F00", "DYNAMIC": "#009E73", "UNLIMITED": "#CC79A7"}
 OTHER_COLOR = "#777777"
@@ -63,21 +65,31 @@ class AumHistoryChart:
         self.widget = _plot(parent, "AUM over time by product", pg.DateAxisItem(orientation="bottom"))
         self.widget.addLegend(offset=(10, 10))
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self._latest: Dashboard | None = None
 
     def update(self, dashboard: Dashboard) -> None:
+        self._latest = dashboard
+        self._apply()
+
+    def _apply(self) -> None:
+        dashboard = self._latest
         history = dashboard.aum_history
         xs = [datetime.combine(day, time(12), tzinfo=UTC).timestamp() for day, _ in history]
-        codes = [p.code for p in dashboard.products]
-        for code in codes:
-            ys = [float(values.get(code, 0)) for _, values in history]
+        made = False
+        for p in dashboard.products:
+            code = p.code
             curve = self.curves.get(code)
             if curve is None:
+                if made:  # one new line (and its legend entry, 20-30 ms) per loop turn
+                    next_turn(self.widget, self._apply)
+                    return
                 color = PRODUCT_COLORS.get(code, OTHER_COLOR)
                 # A line without point markers: each marker set is a pyqtgraph scatter item that
                 # took 20-30 ms to make, and opening the dashboard drew four of them at once.
                 curve = self.widget.plot(name=code, pen=pg.mkPen(color, width=2))
                 self.curves[code] = curve
-            curve.setData(xs, ys)
+                made = True
+            curve.setData(xs, [float(values.get(code, 0)) for _, values in history])
 
 
 class CashFlowChart:

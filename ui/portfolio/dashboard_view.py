@@ -117,7 +117,7 @@ class DashboardView(QScrollArea):
         self._shown: Dashboard | None = None
         self._to_build = [("aum_chart", AumHistoryChart, (0, 0)), ("cash_chart", CashFlowChart, (0, 1)),
                           ("revenue_chart", RevenueChart, (1, 0, 1, 2))]
-        next_turn(self._build_next_chart)
+        next_turn(self, self._build_next_chart)
         self.setWidget(body)
 
     def _build_next_chart(self) -> None:
@@ -130,7 +130,7 @@ class DashboardView(QScrollArea):
         if self._shown is not None:
             self._update_chart(name, self._shown)
         if self._to_build:
-            next_turn(self._build_next_chart)
+            next_turn(self, self._build_next_chart)
 
     def _update_chart(self, name: str, d: Dashboard) -> None:
         chart = getattr(self, name)
@@ -170,7 +170,7 @@ class DashboardView(QScrollArea):
             if self._shown is d and charts:
                 self._update_chart(charts.pop(0), d)
                 if charts:
-                    next_turn(redraw_next)
+                    next_turn(self, redraw_next)
 
         redraw_next()
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer
 
 
-def next_turn(call: Callable[[], object]) -> None:
-    QTimer.singleShot(1, call)
+def next_turn(owner: QObject, call: Callable[[], object]) -> None:
+    """``call`` on a later pass, unless ``owner`` (the widget it works on) is gone by then."""
+    QTimer.singleShot(1, owner, call)
