@@ -9,6 +9,7 @@ status says OFFLINE with the reason, the database link keeps trying, and the win
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import importlib
 import logging
@@ -96,8 +97,9 @@ class AppContext:
     _mongo_uri: str | None = field(default=None, repr=False)
     _database: str | None = None
     _closed: bool = False
-    #: Feature services :meth:`start` held back until :meth:`start_held`.
+    #: Feature services :meth:`start` held back, until :meth:`start_held` has started them.
     _held: list[_Feature] = field(default_factory=list, repr=False)
+    _held_start: asyncio.Task[None] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         #: The one write path: every change goes through ``writer.submit``.
@@ -282,14 +284,17 @@ class AppContext:
 
         ``first_panel``: the panel the window opens on. Only the services it shows are started
         now; the others (their imports included) wait for :meth:`start_held`, which the window
-        calls once that panel shows real data or another panel is opened: at start they only
-        competed with it for the interpreter (a CRM window started 0.4 s later for a portfolio
-        book nobody looked at yet)."""
+        calls once that panel shows real data, or a panel that shows one of them is opened: at
+        start they only competed with it for the interpreter (a CRM window started 0.4 s later
+        for a portfolio book nobody looked at yet)."""
         await self.open_storage(mongo_uri=mongo_uri, database=database, demo=demo)
-        panels = None if first_panel is None else {first_panel}
-        wanted = [f for f in _feature_services(self, mt5=mt5) if panels is None or panels & f.panels]
-        await self._import_in_lane(wanted)
-        self._held = self.add_standard_services(mt5=mt5, panels=panels)
+        now: list[_Feature] = []
+        for feature in _feature_services(self, mt5=mt5):
+            (now if first_panel is None or first_panel in feature.panels else self._held).append(feature)
+        await self._import_in_lane(now)
+        self._add_infrastructure()
+        for feature in now:
+            feature.add()
         await self.services.start()
 
     async def _import_in_lane(self, features: list[_Feature]) -> None:
@@ -303,22 +308,34 @@ class AppContext:
         """Some services wait for :meth:`start_held`."""
         return bool(self._held)
 
+    def held_for(self, panel: str) -> bool:
+        """A service the panel called ``panel`` shows is held back (not running yet)."""
+        return any(panel in feature.panels for feature in self._held)
+
     async def start_held(self) -> None:
-        """Start the services :meth:`start` held back (once; later calls return at once)."""
-        held = self._held
-        if not held:
+        """Start the services :meth:`start` held back. Callers at the same time wait for the one
+        start; once it is done, calls return at once."""
+        if not self._held:
             return
-        self._held = []
-        await self._import_in_lane(held)
-        if self._closed:  # the window closed while the modules loaded
+        if self._held_start is None:
+            self._held_start = asyncio.ensure_future(self._start_held())
+        await asyncio.shield(self._held_start)  # one caller giving up does not stop it for the others
+
+    async def _start_held(self) -> None:
+        try:
+            await self._import_in_lane(self._held)
+        except BaseException:
+            self._held_start = None  # a later call tries again
+            raise
+        if self._closed:  # closed while the modules loaded
             return
-        for feature in held:
+        for feature in self._held:
             feature.add()
+        self._held = []
         await self.services.start()
 
-    def add_standard_services(self, *, mt5: bool = True, panels: set[str] | None = None) -> list[_Feature]:
-        """Add the runtime's services; with ``panels``, only those that panels named there show
-        (and the ones every panel relies on). Returns the others, not added."""
+    def _add_infrastructure(self) -> None:
+        """The services every panel relies on: the outbox, the database link, the change watcher."""
         from .runtime.database_link import DatabaseLink
         from .runtime.outbox import OutboxService
         from .runtime.watcher import ChangeWatcher
@@ -332,13 +349,6 @@ class AppContext:
             from .google.mail_outbox import MAIL_KIND, waiting_for_account
 
             outbox.add_handler(MAIL_KIND, waiting_for_account, ordered=False)
-        held: list[_Feature] = []
-        for feature in _feature_services(self, mt5=mt5):
-            if panels is None or panels & feature.panels:
-                feature.add()
-            else:
-                held.append(feature)
-        return held
 
     def service[S](self, kind: type[S]) -> S | None:
         """The running service of type ``kind`` (``context.service(Mt5MonitorService)``)."""
@@ -371,6 +381,9 @@ class AppContext:
         if self._closed:
             return
         self._closed = True
+        if self._held_start is not None and not self._held_start.done():
+            self._held_start.cancel()  # the held-back services need not start now
+            await asyncio.gather(self._held_start, return_exceptions=True)
         await self.services.stop()
         for name in ("store", "cache"):
             resource = getattr(self, name)

@@ -61,11 +61,10 @@ class FirstPaint(QObject):
             self._painted.set_result(time.perf_counter())
 
 
-#: What opening the fund imports, heaviest first (each takes a tenth of a second or more). Not
-#: pyqtgraph (half a second or more): the charts' panels import it with their own module, in the
-#: io lane, when they are first shown (``ui/panels/host.py``) or are the last-used panel.
-#: What opening the fund needs; each feature service's modules are imported (in a lane) by the
-#: context when it is started (``AppContext.start``, ``start_held``).
+#: What opening the fund imports (each a tenth of a second or more). Each feature service's
+#: modules are imported in a lane by the context as it starts it (``AppContext.start``,
+#: ``start_held``); pyqtgraph (half a second or more) with the charts' panels, in the io lane,
+#: when they are first shown (``ui/panels/host.py``) or are the last-used panel.
 CORE_MODULES = ("fidus_desktop.storage.sqlite", "fidus_desktop.storage.store", "fidus_desktop.storage.cache",
                 "fidus_desktop.runtime.outbox", "fidus_desktop.runtime.database_link", "fidus_desktop.runtime.watcher",
                 "fidus_desktop.secrets", "fidus_desktop.demo.fund")

@@ -63,13 +63,11 @@ class MainWindow(QMainWindow):
         self.bridge = EventBridge(context.events, self)
         self.is_open = False
         self._warnings_shown = 0
-        #: Held-back services (see _check_first_panel): polled start, callers waiting for them.
+        #: Held-back services (see _check_first_panel): started when the first panel is ready.
         self._held_timer = QTimer(self)
         self._held_timer.setInterval(HELD_POLL_MS)
         self._held_timer.timeout.connect(self._check_first_panel)
         self._held_polls = 0
-        self._starting_held = False
-        self._after_held: list[Callable[[], object]] = []
         self._held_start: asyncio.Future[None] | None = None
         self._closing_task: asyncio.Task[None] | None = None
         self._closed = False
@@ -196,8 +194,8 @@ class MainWindow(QMainWindow):
             self._held_timer.start()
 
     # The services the first panel does not show were held back (AppContext.start): they start
-    # once it shows its data, at the latest after HELD_START_S, or at once when another panel
-    # is opened (which waits for them: it may need one).
+    # once it shows its data, at the latest after HELD_START_S. A panel that shows one of them,
+    # opened sooner, starts them itself and waits (PanelSlot.activate).
 
     def _check_first_panel(self) -> None:
         panel = self.current_slot().panel
@@ -205,39 +203,19 @@ class MainWindow(QMainWindow):
         if (panel is not None and panel.ready) or self._held_polls * HELD_POLL_MS >= HELD_START_S * 1000:
             self._start_held()
 
-    def _start_held(self, then: Callable[[], object] | None = None) -> None:
+    def _start_held(self) -> None:
         self._held_timer.stop()
-        if self._closing_task is not None:
-            return  # closing: nothing more starts
-        if then is not None:
-            self._after_held.append(then)
-        if self._starting_held or not self.context.services_held:
-            if not self._starting_held:
-                self._run_after_held()
+        if self._closing_task is not None or self._held_start is not None:
             return
-        self._starting_held = True
 
         def started(task: asyncio.Future[None]) -> None:
-            self._starting_held = False
             if not task.cancelled() and task.exception() is not None:
                 self.show_error(task.exception(), "starting the services")  # type: ignore[arg-type]
-            if not self._closed:
-                self._run_after_held()
 
         # The core's own start-up, like the services' first loads: not a task of the window's
         # (whose end is when the panel in sight is ready), so not run through self.tasks.
         self._held_start = asyncio.ensure_future(self.context.start_held())
         self._held_start.add_done_callback(started)
-
-    @property
-    def waiting_for_services(self) -> bool:
-        """A panel opened now waits for the held-back services to start."""
-        return self._starting_held or self.context.services_held
-
-    def _run_after_held(self) -> None:
-        calls, self._after_held = self._after_held, []
-        for call in calls:
-            call()
 
     def after_open(self, call: Callable[[], object]) -> None:
         """Run ``call`` once the fund is open (now if it is)."""
@@ -272,13 +250,8 @@ class MainWindow(QMainWindow):
         if row < 0:
             return
         self.stack.setCurrentIndex(row)
-        if not self.is_open:
-            return
-        if self.context.services_held or self._starting_held:
-            slot = self.slots[row]
-            self._start_held(then=lambda: slot.activate() if self.current_slot() is slot else None)
-            return
-        self.slots[row].activate()
+        if self.is_open:
+            self.slots[row].activate()
 
     def _panels(self) -> list[Any]:
         return [slot.panel for slot in self.slots if slot.panel is not None]
@@ -449,10 +422,7 @@ class MainWindow(QMainWindow):
 
     async def _shut_down(self) -> None:
         try:
-            self._held_timer.stop()
-            if self._held_start is not None and not self._held_start.done():
-                self._held_start.cancel()  # services held back need not start now
-                await asyncio.gather(self._held_start, return_exceptions=True)
+            self._held_timer.stop()  # the context's close stops a start of the held services
             await self.tasks.shutdown(SHUTDOWN_TIMEOUT_S)
             await self.context.close()
             # Last: a call hung on a dead terminal is named in the log and left behind (daemon).

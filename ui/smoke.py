@@ -35,8 +35,6 @@ async def _settle(window: MainWindow, deadline: float, slot: Any = None) -> None
         waiting = [h.name for h in window.tasks.running()]
         if slot is not None and slot.panel is not None and not slot.panel.ready:
             waiting.append(f"{slot.entry.name} panel data")
-        if slot is not None and slot.panel is None and slot.failed is None and window.waiting_for_services:
-            waiting.append("the services it needs")
         return waiting
 
     while busy():

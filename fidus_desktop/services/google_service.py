@@ -1,6 +1,6 @@
 """The Google Workspace service: the connected account, its local copies kept current, and sending.
 
-Runs while a Google account is connected (``AppContext.add_standard_services`` adds it then; a
+Runs while a Google account is connected (``AppContext.start`` adds it then; a
 connection made from the window adds it with :func:`ensure_google_service`). It
 
 * loads the Google client library in the I/O lane (it costs up to a second: never on the loop's

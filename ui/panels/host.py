@@ -7,7 +7,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
@@ -56,7 +56,11 @@ class PanelSlot(QStackedWidget):
             return
         module = self.entry.target.partition(":")[0]
         if module not in sys.modules:
-            self._import_then_activate(module)
+            self._then_activate(lambda: importlib.import_module(module), f"load the {self.entry.title} panel",
+                                lane="io")
+            return
+        if self.context.held_for(self.entry.name):  # its service was held back at start-up
+            self._then_activate(self.context.start_held(), f"start the {self.entry.title} services")
             return
         try:
             cls = self.entry.load()
@@ -74,15 +78,15 @@ class PanelSlot(QStackedWidget):
         self.setCurrentWidget(panel)
         self._refresh()
 
-    def _import_then_activate(self, module: str) -> None:
-        """Import the panel's module in the ``io`` lane, then build the panel if it is still the one
-        shown. On the GUI thread, a panel's first import (its module, the modules it pulls in, and
-        PySide reading each new module's source to check it for PySide use) froze the window for
-        half a second."""
+    def _then_activate(self, work: Any, name: str, *, lane: str | None = None) -> None:
+        """Run ``work`` (the panel's module import in the ``io`` lane, or the start of the services
+        it shows), then build the panel if it is still the one shown. On the GUI thread, a
+        panel's first import (its module, the modules it pulls in, and PySide reading each new
+        module's source to check it for PySide use) froze the window for half a second."""
         self._importing = True
         self.notice.set_content(self.entry.title, f"Opening {self.entry.title}…")
 
-        def imported(_module: object) -> None:
+        def done(_result: object) -> None:
             self._importing = False
             stack = self.parentWidget()
             if not isinstance(stack, QStackedWidget) or stack.currentWidget() is self:
@@ -92,8 +96,7 @@ class PanelSlot(QStackedWidget):
             self._importing = False
             self._failed(exc)
 
-        self.tasks.run(lambda: importlib.import_module(module), lane="io", name=f"load the {self.entry.title} panel",
-                       on_success=imported, on_failure=failed)
+        self.tasks.run(work, lane=lane, name=name, on_success=done, on_failure=failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.failed = exc
