@@ -214,7 +214,7 @@ class PipelineService(ChangeFollower):
         store = self._context.store
         snapshot = self.snapshot
         assert snapshot is not None
-        if self.names_no_record(merged) and store is not None and not merged.pending:
+        if merged.names_no_record(*self.WATCHED) and store is not None and not merged.pending:
             await self.load()
             return
         if store is not None and not merged.pending:

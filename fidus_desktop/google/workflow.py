@@ -27,7 +27,7 @@ from ..domain.values import utc_now
 from ..errors import FidusError, StorageUnavailable
 from ..events import EventType
 from ..runtime.service import Service
-from ..services.changes import PIPELINE, Changes
+from ..services.changes import ANY_RECORD, PIPELINE, Changes
 from ..timeline import Person, PersonKind
 from .person_context import filled
 from .templates import DuePayment, Template
@@ -169,9 +169,9 @@ class WorkflowMailService(Service):
     def _on_changes(self, changes: Changes) -> None:
         if PIPELINE not in changes.flags or changes.pending:
             return  # a queued change is judged when it reaches the database (its replay)
-        if "*" in changes.prospects:
+        if changes.names_no_record("prospects"):
             self._rescan = True
-        self._changed |= {p for p in changes.prospects if p != "*"}
+        self._changed |= {p for p in changes.prospects if p != ANY_RECORD}
         self._wake.set()
 
     async def _run(self) -> None:

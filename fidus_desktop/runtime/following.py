@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: A change that names no record of a kind ("something changed in prospects").
-ANY = "*"
-
-
 class ChangeFollower(Service):
     #: The kinds of record this view holds (``Changes`` attribute names).
     WATCHED: ClassVar[tuple[str, ...]] = ()
@@ -63,10 +59,6 @@ class ChangeFollower(Service):
         raise NotImplementedError
 
     # ---- helpers for subclasses ------------------------------------------------------------------
-
-    def names_no_record(self, merged: Changes) -> bool:
-        """Some change said "something changed" without naming records: only a reload is safe."""
-        return any(ANY in getattr(merged, name) for name in self.WATCHED)
 
     @staticmethod
     def freeze_loaded() -> None:

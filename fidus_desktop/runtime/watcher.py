@@ -14,7 +14,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from ..events import EventType
-from ..services.changes import Changes, publish_changes
+from ..services.changes import ANY_RECORD, Changes, publish_changes
 from ..services.health import ServiceName, ServiceState, ServiceStatus
 from .service import Service
 
@@ -23,9 +23,6 @@ if TYPE_CHECKING:
     from .writer import WritePath
 
 log = logging.getLogger(__name__)
-
-#: The key that stands for "not known which record".
-ANY = "*"
 
 
 class ChangeWatcher(Service):
@@ -68,7 +65,7 @@ class ChangeWatcher(Service):
             log.info("stopped watching for other writers' changes: %s", getattr(exc, "message", type(exc).__name__))
 
     def _take(self, touched: dict[str, set[str]]) -> None:
-        theirs = {name: {k for k in keys if k == ANY or not self._writer.is_own_echo(name, k)}
+        theirs = {name: {k for k in keys if k == ANY_RECORD or not self._writer.is_own_echo(name, k)}
                   for name, keys in touched.items()}
         theirs = {name: keys for name, keys in theirs.items() if keys}
         if theirs:

@@ -16,6 +16,9 @@ from typing import Literal
 
 from ..events import EventBus, EventType
 
+#: The id that stands for "some record of this aggregate changed, not known which" (a watcher
+#: that could not tell which): whoever holds those records re-reads them all.
+ANY_RECORD = "*"
 #: Aggregates by name; each is a field of :class:`Changes`.
 AGGREGATES = ("prospects", "leads", "clients", "investments", "products", "activity", "mt5_accounts",
               "redemptions", "commissions", "salespeople", "money_managers", "mt5_account_config")
@@ -104,6 +107,10 @@ class Changes:
     def affects(self, *names: str) -> bool:
         """True when any of ``names`` (aggregates or flags) is touched."""
         return any(name in self.flags or (name in AGGREGATES and getattr(self, name)) for name in names)
+
+    def names_no_record(self, *names: str) -> bool:
+        """A change to one of these aggregates did not say which record (:data:`ANY_RECORD`)."""
+        return any(ANY_RECORD in getattr(self, name) for name in names)
 
     def merge(self, other: Changes) -> Changes:
         """Both sets of changes; the initiator is kept only when both agree on it."""

@@ -131,7 +131,7 @@ class PortfolioService(ChangeFollower):
     async def take_in(self, batch: list[Changes], merged: Changes) -> None:
         book, store = self.book, self._context.store
         assert book is not None
-        if self.names_no_record(merged) and store is not None:
+        if merged.names_no_record(*self.WATCHED) and store is not None:
             await self.load()
             return
         if any(c.pending for c in batch):  # the database is away: lay the queued edits over the book
