@@ -23,7 +23,7 @@ from fidus_desktop.domain.values import utc_now
 from fidus_desktop.mt5.charts import RANGES, AccountCharts, RangeName, Series, chart_range
 
 from ..portfolio.charts import MoneyAxis
-from ..widgets.next_turn import next_turn
+from ..widgets.next_turn import in_turns
 
 BALANCE_COLOR, EQUITY_COLOR = "#0072B2", "#009E73"
 DRAWDOWN_COLOR, GROWTH_COLOR = "#D55E00", "#CC79A7"
@@ -84,30 +84,19 @@ class ChartsView(QWidget):
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.readout)
         # The four plots are built one per turn of the event loop (each is some 30 ms of pyqtgraph
-        # items; the four at once held the window 140 ms). What arrives meanwhile waits in
-        # _pending and is drawn when the last one is built.
-        self._pending: tuple[str, tuple] | None = None
-        self._stages = self._build_stages()
-        next_turn(self, self._next_stage)
+        # items; the four at once held the window 140 ms). Charts that arrive meanwhile wait in
+        # _pending and are drawn when the last plot is built.
+        self.built = False
+        self._pending: tuple[AccountCharts, str] | None = None
+        in_turns(self, self._build_stages(), self._built)
 
     TITLES = ("Balance and equity", "Drawdown under water (%)", "Daily P&L", "Growth (%)")
 
-    @property
-    def built(self) -> bool:
-        return self._stages is None
-
-    def _next_stage(self) -> None:
-        if self._stages is None:
-            return
-        try:
-            next(self._stages)
-        except StopIteration:
-            self._stages = None
-            if self._pending is not None:
-                (call, args), self._pending = self._pending, None
-                getattr(self, call)(*args)
-            return
-        next_turn(self, self._next_stage)
+    def _built(self) -> None:
+        self.built = True
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self.show_charts(*pending)
 
     def _build_stages(self) -> Iterator[None]:
         for row, title in enumerate(self.TITLES):
@@ -142,16 +131,11 @@ class ChartsView(QWidget):
             line.hide()
         self._proxy = pg.SignalProxy(self.canvas.scene().sigMouseMoved, rateLimit=60, slot=self._mouse_moved)
 
-    def finish_building(self) -> None:
-        """Build what is left now (a caller that needs the plots at once)."""
-        while self._stages is not None:
-            self._next_stage()
-
     # ---- data ----------------------------------------------------------------------------------
 
     def show_charts(self, charts: AccountCharts, title: str) -> None:
         if not self.built:
-            self._pending = ("show_charts", (charts, title))
+            self._pending = (charts, title)
             self.heading.setText(title)
             return
         self.charts = charts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -11,7 +13,7 @@ from fidus_desktop.services.portfolio import Dashboard, DueTotal
 from .charts import AumHistoryChart, CashFlowChart, RevenueChart
 from .revenue_view import RevenueBox
 from ..widgets.format import money, signed_money
-from ..widgets.next_turn import next_turn
+from ..widgets.next_turn import in_turns
 
 PRODUCT_COLUMNS = ("Product", "Reading", "Investments", "Clients", "AUM", "Principal owed",
                    "Interest accrued", "MT5 equity", "Fund revenue")
@@ -115,22 +117,18 @@ class DashboardView(QScrollArea):
         self.cash_chart: CashFlowChart | None = None
         self.revenue_chart: RevenueChart | None = None
         self._shown: Dashboard | None = None
-        self._to_build = [("aum_chart", AumHistoryChart, (0, 0)), ("cash_chart", CashFlowChart, (0, 1)),
-                          ("revenue_chart", RevenueChart, (1, 0, 1, 2))]
-        next_turn(self, self._build_next_chart)
+        in_turns(self, self._build_charts())
         self.setWidget(body)
 
-    def _build_next_chart(self) -> None:
-        if not self._to_build:
-            return
-        name, kind, place = self._to_build.pop(0)
-        chart = kind(self._body)
-        setattr(self, name, chart)
-        self._charts.addWidget(chart.widget, *place)
-        if self._shown is not None:
-            self._update_chart(name, self._shown)
-        if self._to_build:
-            next_turn(self, self._build_next_chart)
+    def _build_charts(self) -> Iterator[None]:
+        for name, kind, place in (("aum_chart", AumHistoryChart, (0, 0)), ("cash_chart", CashFlowChart, (0, 1)),
+                                  ("revenue_chart", RevenueChart, (1, 0, 1, 2))):
+            chart = kind(self._body)
+            setattr(self, name, chart)
+            self._charts.addWidget(chart.widget, *place)
+            if self._shown is not None:
+                self._update_chart(name, self._shown)
+            yield
 
     def _update_chart(self, name: str, d: Dashboard) -> None:
         chart = getattr(self, name)
@@ -164,15 +162,14 @@ class DashboardView(QScrollArea):
         self._shown = d
         # The charts redraw one per loop turn too (each is 20-60 ms of pyqtgraph layout); a newer
         # dashboard arriving meanwhile is the one drawn.
-        charts = ["aum_chart", "cash_chart", "revenue_chart"]
+        def redraws() -> Iterator[None]:
+            for name in ("aum_chart", "cash_chart", "revenue_chart"):
+                if self._shown is not d:
+                    return
+                self._update_chart(name, d)
+                yield
 
-        def redraw_next() -> None:
-            if self._shown is d and charts:
-                self._update_chart(charts.pop(0), d)
-                if charts:
-                    next_turn(self, redraw_next)
-
-        redraw_next()
+        in_turns(self, redraws(), first_now=True)
 
     def _fill_products(self, d: Dashboard) -> None:
         # While the header sizes columns to their contents, every cell set re-measures them all:

@@ -9,7 +9,7 @@ timer: each step waits for the next pass, so input and paints get in between.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -17,3 +17,23 @@ from PySide6.QtCore import QObject, QTimer
 def next_turn(owner: QObject, call: Callable[[], object]) -> None:
     """``call`` on a later pass, unless ``owner`` (the widget it works on) is gone by then."""
     QTimer.singleShot(1, owner, call)
+
+
+def in_turns(owner: QObject, steps: Iterator[object], then: Callable[[], object] | None = None, *,
+             first_now: bool = False) -> None:
+    """One step of ``steps`` (each ``next``) per pass of the loop, then ``then``: work too long
+    for one turn, cut where the generator yields. The first step runs on the next pass, or at
+    once with ``first_now``; nothing more runs once ``owner`` is gone."""
+    def step() -> None:
+        try:
+            next(steps)
+        except StopIteration:
+            if then is not None:
+                then()
+            return
+        next_turn(owner, step)
+
+    if first_now:
+        step()
+    else:
+        next_turn(owner, step)
