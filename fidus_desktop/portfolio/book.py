@@ -292,16 +292,7 @@ class PortfolioBook:
             if template is None:
                 continue
             mine = products == product
-            off, kind = offsets[mine], kinds[mine]
-            k = np.full(len(off), -1, dtype=np.int64)
-            k[(kind == 0) & (off == template.principal_offset)] = 0
-            if len(template.due):
-                # by_offset, vectorised: the last slot of an offset wins, as in the dict.
-                order = np.argsort(template.due, kind="stable")
-                sorted_due = template.due[order]
-                at = np.searchsorted(sorted_due, off, side="right") - 1
-                hit = (kind == 1) & (at >= 0) & (sorted_due[np.clip(at, 0, None)] == off)
-                k[hit] = order[at[hit]] + 1
+            k = template.slots_of(kinds[mine], offsets[mine])
             found = k >= 0
             np.bitwise_or.at(bits, slots[mine][found], np.left_shift(np.int64(1), k[found]))
         return bits

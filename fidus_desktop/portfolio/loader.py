@@ -61,52 +61,55 @@ def _days(due: Any, paid_on: Any) -> tuple[date, date | None] | None:
         return None
 
 
+def _day(value: Any) -> int:
+    """The ordinal of a stored date or moment (its first ten characters)."""
+    return date.fromisoformat(str(value)[:10]).toordinal()
+
+
+def _paid_row(row: Sequence[Any], day: Callable[[Any], int] = _day) -> tuple[str, str, str, int, int | None] | None:
+    """``(log_id, investment_id, kind, due ordinal, paid-on ordinal or None)`` of a
+    ``(log_id, *PAID_FIELDS)`` row, or None for a row naming no payment (a record someone wrote
+    by hand matches no scheduled payment, as in the calendar) or one the codec refuses."""
+    log_id, investment_id, activity_type, due, paid_on, *untrusted = row
+    kind = _KIND_OF_TYPE.get(activity_type)
+    if kind is None or not investment_id or not due or any(untrusted):
+        return None
+    try:
+        return str(log_id), str(investment_id), kind, day(due), day(paid_on) if paid_on else None
+    except (ValueError, TypeError):
+        return None
+
+
 def paid_records(rows: Iterable[Sequence[Any]]) -> list[PaidRecord]:
-    """Paid records from ``(log_id, *PAID_FIELDS)`` rows; rows naming no payment are skipped (a
-    record someone wrote by hand matches no scheduled payment, as in the calendar)."""
-    records = []
-    for log_id, investment_id, activity_type, due, paid_on, *untrusted in rows:
-        kind = _KIND_OF_TYPE.get(activity_type)
-        if kind is None or not investment_id or not due or any(untrusted):
-            continue
-        try:
-            due_day = date.fromisoformat(str(due)[:10])
-            paid_day = date.fromisoformat(str(paid_on)[:10]) if paid_on else None
-        except ValueError:
-            continue
-        records.append(PaidRecord(str(log_id), str(investment_id), kind, due_day, paid_day))
-    return records
+    """Paid records from ``(log_id, *PAID_FIELDS)`` rows (:func:`_paid_row`)."""
+    return [PaidRecord(log_id, investment_id, kind, date.fromordinal(due), date.fromordinal(paid) if paid else None)
+            for log_id, investment_id, kind, due, paid in filter(None, map(_paid_row, rows))]
 
 
 def paid_columns(rows: Iterable[Sequence[Any]]) -> PaidColumns:
-    """As :func:`paid_records`, as columns (what a bulk load of the book takes): a million paid
-    payments as records or tuples, their dates as objects, were 300 MB more at the load's peak.
-    Dates repeat across a fund, so each distinct text is read once."""
-    kinds, days = _KIND_OF_TYPE, {}
-    log_ids: list[str] = []
-    investment_ids: list[str] = []
-    codes, dues, ons = array("b"), array("i"), array("i")
+    """As :func:`paid_records`, as columns (what a bulk load of the book takes), with no object
+    per payment or per date: dates repeat across a fund, so each distinct text is read once."""
+    days: dict[Any, int] = {}
 
     def day(value: Any) -> int:
         held = days.get(value)
         if held is None:
-            held = days[value] = date.fromisoformat(str(value)[:10]).toordinal()
+            held = days[value] = _day(value)
         return held
 
-    for log_id, investment_id, activity_type, due, paid_on, *untrusted in rows:
-        kind = kinds.get(activity_type)
-        if kind is None or not investment_id or not due or any(untrusted):
+    log_ids: list[str] = []
+    investment_ids: list[str] = []
+    codes, dues, ons = array("b"), array("i"), array("i")
+    for row in rows:
+        read = _paid_row(row, day)
+        if read is None:
             continue
-        try:
-            due_day = day(due)
-            paid_day = day(paid_on) if paid_on else due_day
-        except (ValueError, TypeError):
-            continue
-        log_ids.append(str(log_id))
-        investment_ids.append(str(investment_id))
+        log_id, investment_id, kind, due, paid = read
+        log_ids.append(log_id)
+        investment_ids.append(investment_id)
         codes.append(KIND_CODE[kind])
-        dues.append(due_day)
-        ons.append(paid_day)
+        dues.append(due)
+        ons.append(paid or due)
     return PaidColumns(log_ids, investment_ids, np.asarray(codes, dtype=np.int8), np.asarray(dues, dtype=np.int32),
                        np.asarray(ons, dtype=np.int32))
 

@@ -44,6 +44,19 @@ class ProductTemplate:
             return 0 if offset == self.principal_offset else None
         return self.by_offset.get(offset)
 
+    def slots_of(self, kinds: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """:meth:`slot_of` for many payments at once (kind codes: 0 principal, 1 interest); -1
+        where none matches. Where two slots fall on one offset the later wins, as in ``by_offset``."""
+        k = np.full(len(offsets), -1, dtype=np.int64)
+        k[(kinds == 0) & (offsets == self.principal_offset)] = 0
+        if len(self.due):
+            order = np.argsort(self.due, kind="stable")
+            sorted_due = self.due[order]
+            at = np.searchsorted(sorted_due, offsets, side="right") - 1
+            hit = (kinds == 1) & (at >= 0) & (sorted_due[np.clip(at, 0, None)] == offsets)
+            k[hit] = order[at[hit]] + 1
+        return k
+
 
 def product_template(product: FundProduct, reading: ScheduleReading | None = None) -> ProductTemplate:
     template = schedule_template(product, reading or product.schedule_reading)
