@@ -119,7 +119,7 @@ class BridgeEndpoint:
 
 @dataclass(frozen=True, slots=True)
 class Mt5AccountInterval:
-    login: int = setting(0, "The MT5 login.", low=1, high=2**63 - 1)
+    login: int = setting(0, "The MT5 login.", low=1, high=2**63 - 1, required=True)
     seconds: float = setting(5.0, "Seconds between this account's polls.", low=0.5, high=3600)
 
 

@@ -211,3 +211,12 @@ def test_context_surfaces_the_warning_and_saves_window_state_atomically():
     reloaded = AppContext.create(paths)
     assert reloaded.startup_warnings == []
     assert (reloaded.settings.ui.last_panel, reloaded.settings.ui.window_geometry) == ("health", "Zm9v")
+
+
+def test_an_account_interval_without_a_login_is_left_out_not_read_as_account_0():
+    from fidus_desktop.settings_check import read_settings
+
+    settings, problems = read_settings({"mt5": {"account_intervals": [{}, {"seconds": 2}, {"login": 88001001,
+                                                                                          "seconds": 2}]}})
+    assert [(i.login, i.seconds) for i in settings.mt5.account_intervals] == [(88001001, 2.0)]
+    assert problems  # the two left out are said
