@@ -175,8 +175,11 @@ async def test_the_web_platforms_edit_reaches_the_portfolio(tmp_path, server):
         # The web platform's investment edit, as its API writes it.
         await web[context.store.backend._database_name].investments.update_one({"investment_id": "inv-1"}, {"$set": {
             "principal_amount": 25000.0, "amount": 25000.0, "updated_at": datetime.now().astimezone()}})
-        await until(lambda: portfolio.book.principals[portfolio.book.index["inv-1"]] == Decimal("25000"))
-        assert updates[-1].changes is not None and updates[-1].changes.origin == "external"
+        # Waited for by its announcement: the book is adjusted in place before the figures that
+        # go with it are computed and published.
+        await until(lambda: any(u.changes is not None and u.changes.origin == "external"
+                                and "inv-1" in u.changes.investments for u in updates))
+        assert portfolio.book.principals[portfolio.book.index["inv-1"]] == Decimal("25000")
         assert portfolio.dashboard.aum == Decimal("25000")
     finally:
         await web.close()
