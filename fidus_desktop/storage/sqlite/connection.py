@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 
 #: How long a statement waits for another process's lock before giving up (ms).
 BUSY_TIMEOUT_MS = 5000
+#: Rows handed over from SQLite's thread at a time. Since Python 3.12 the garbage collector runs
+#: only between Python steps, so one ``fetchall`` of 250,000 rows left 250,000 new tuples for a
+#: single young-generation pass (30-100 ms holding the interpreter, the window's thread waiting
+#: on it); read in chunks, each pass covers one chunk.
+FETCH_CHUNK = 2000
 
 _BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 _CORRUPT = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
@@ -163,7 +168,7 @@ class Database:
                 return await active.fetch(sql, params)
         async with self._lock:
             with self.errors():
-                return list(await self._connection().execute_fetchall(sql, params))
+                return await fetch_all(self._connection(), sql, params)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -206,7 +211,7 @@ class Transaction:
         self._conn = conn
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        return list(await self._conn.execute_fetchall(sql, params))
+        return await fetch_all(self._conn, sql, params)
 
     async def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await self._conn.executemany(sql, rows)
@@ -216,6 +221,25 @@ class Transaction:
         for statement in (s.strip() for s in sql.split(";")):
             if statement:
                 await self._conn.execute(statement)
+
+
+async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> list[Any]:
+    """Every row of one statement, read :data:`FETCH_CHUNK` rows at a time."""
+    cursor = await conn.execute(sql, params)
+    ended = False
+    try:
+        rows = list(await cursor.fetchmany(FETCH_CHUNK))
+        # A short first chunk: the statement ran to its end and holds nothing (one hand-over
+        # fewer for the many small reads).
+        ended = len(rows) < FETCH_CHUNK
+        while not ended:
+            chunk = await cursor.fetchmany(FETCH_CHUNK)
+            rows.extend(chunk)
+            ended = len(chunk) < FETCH_CHUNK
+        return rows
+    finally:
+        if not ended:  # failed or cancelled half way: its read snapshot must not stay open
+            await cursor.close()
 
 
 def _lower(value: Any) -> Any:
