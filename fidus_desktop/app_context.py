@@ -25,6 +25,7 @@ from .events import EventBus, EventType
 from .lanes import Lanes, shared_lanes
 from .logs import register_secret
 from .paths import AppPaths
+from .runtime.heap import settle
 from .runtime.service import ServiceHost
 from .runtime.settings_change import SettingsChange
 from .runtime.writer import WritePath
@@ -296,6 +297,7 @@ class AppContext:
         for feature in now:
             feature.add()
         await self.services.start()
+        settle("start-up")  # the modules imported so far live as long as the app
 
     async def _import_in_lane(self, features: list[_Feature]) -> None:
         # On the loop's thread these imports (numpy-heavy figures, the MT5 models) held the window.
@@ -333,6 +335,7 @@ class AppContext:
             feature.add()
         self._held = []
         await self.services.start()
+        settle("the held services' start")
 
     def _add_infrastructure(self) -> None:
         """The services every panel relies on: the outbox, the database link, the change watcher."""

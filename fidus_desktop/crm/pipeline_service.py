@@ -30,6 +30,7 @@ from ..events import EventType
 from ..lanes import shared_lanes
 from ..storage.problems import untrusted_rows
 from ..runtime.following import ChangeFollower
+from ..runtime.heap import settle
 from ..services.changes import Changes
 from ..storage.query import Eq, In, Query
 from ..storage.writes import Insert, Patch
@@ -208,7 +209,7 @@ class PipelineService(ChangeFollower):
         self.clients = {c.key: c for c in clients}
         snapshot = self._overlay_pending(snapshot)
         self._publish(snapshot, None)
-        self.freeze_loaded()
+        settle("the pipeline read whole")
 
     async def take_in(self, batch: list[Changes], merged: Changes) -> None:
         store = self._context.store

@@ -10,7 +10,6 @@ here once; a subclass says which records it follows and how to load and take in.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from typing import TYPE_CHECKING, ClassVar
 
@@ -59,14 +58,6 @@ class ChangeFollower(Service):
         raise NotImplementedError
 
     # ---- helpers for subclasses ------------------------------------------------------------------
-
-    @staticmethod
-    def freeze_loaded() -> None:
-        """After a whole load: what was just read lives as long as the app, so the collector
-        stops scanning it on every full collection (one pass over a 100,000-record book or
-        pipeline held every thread, the window's included, 100+ ms)."""
-        gc.collect(1)
-        gc.freeze()
 
     def discard_queued(self) -> None:
         """A load just read the store, which holds every change queued so far."""

@@ -36,6 +36,7 @@ from ..portfolio.figures import compute_dashboard
 from ..portfolio.loader import (PAID_FIELDS, PART_FIELDS, load_book, load_salespeople, paid_records, part_records, refresh_clients,
                                 refresh_commissions, refresh_investments, refresh_paid, with_book)
 from ..runtime.following import ChangeFollower
+from ..runtime.heap import settle
 from ..storage.store import SPECS
 from ..storage.writes import Insert, Patch
 from .changes import Changes
@@ -126,7 +127,7 @@ class PortfolioService(ChangeFollower):
             self._overlay(book, op)
         self.pending = self._pending_investments()
         await self._publish(book, None)
-        self.freeze_loaded()
+        settle("the portfolio read whole")
 
     async def take_in(self, batch: list[Changes], merged: Changes) -> None:
         book, store = self.book, self._context.store
