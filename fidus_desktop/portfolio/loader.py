@@ -22,7 +22,7 @@ from ..domain.mt5_accounts import Mt5AccountLink
 from ..domain.people import Client
 from ..lanes import shared_lanes
 from ..services.portfolio import PAID_TYPES
-from ..storage.problems import untrusted_rows
+from ..storage.problems import DocumentProblem, untrusted_rows
 from ..domain.referrals import CommissionRecord
 from ..services.portfolio import PART_TYPES
 from ..storage.query import In, Query
@@ -163,13 +163,21 @@ async def load_book(store: FundStore, as_of: date) -> PortfolioBook:
     # Listed with every other reader's finds (the Health panel, report, doctor).
     store.problems.replace("investments", [p for p in book.problems if p.collection == "investments"])
     paid = await store.activity.project(PAID_FIELDS, _paid_query())
-    await cpu.run(lambda: book.load_paid(paid_columns(paid)), action="portfolio: payments")
-    for problem in untrusted_rows("activity_logs", paid):  # other readers list the other entries
-        store.problems.record(problem)
-    paid = []  # a million rows at scale: gone before the next read
+
+    def take_paid() -> list[DocumentProblem]:  # passes over a million rows at scale: off the loop
+        book.load_paid(paid_columns(paid))
+        return untrusted_rows("activity_logs", paid)
+
+    bad = await cpu.run(take_paid, action="portfolio: payments")
+    paid = []  # gone before the next read
     parts = await store.activity.project(PART_FIELDS, _paid_query(types=tuple(PART_TYPES.values())))
-    book.put_parts(part_records(parts))
-    for problem in untrusted_rows("activity_logs", parts):
+
+    def take_parts() -> list[DocumentProblem]:
+        book.put_parts(part_records(parts))
+        return untrusted_rows("activity_logs", parts)
+
+    bad += await cpu.run(take_parts, action="portfolio: partial payments")
+    for problem in bad:  # other readers list the other entries
         store.problems.record(problem)
     await load_referrals(store, book)
     return book
