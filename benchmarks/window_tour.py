@@ -418,7 +418,7 @@ class WindowTour:
         panel.tabs.setCurrentWidget(panel.dashboard)
         await self.until(lambda: self.idle() and panel.ready)
         self.paints.watch(panel.dashboard)
-        book = service.book
+        book, version = service.book, service.book.version
         path = self.window.context.storage_target_embedded().embedded_path
 
         async def write() -> float:
@@ -427,7 +427,7 @@ class WindowTour:
             return time.perf_counter()
 
         await self.step("external change: written to dashboard redrawn", write,
-                        lambda start: service.book is not book and panel.ready and self.idle(), panel.dashboard)
+                        lambda start: (service.book is not book or book.version > version) and panel.ready and self.idle(), panel.dashboard)
 
 
 def rss_mb() -> float:

@@ -13,6 +13,7 @@ from ...errors import FidusError, StorageCorrupt
 from .. import backup
 from ..spec import CollectionSpec
 from . import schema
+from .change_log import ANY, ChangeLog
 from .collection import SqliteCollection
 from .connection import Database, upgrade_schema
 from .files import complete_file, integrity_problems, integrity_sql, refuse_truncated
@@ -42,6 +43,7 @@ class SqliteBackend:
         self.path = Path(path).expanduser()
         self.location = str(self.path)
         self._db = Database(self.path, WHAT, damaged_hint=lambda: backup.restore_hint(self.path), wal=wal)
+        self._log = ChangeLog(self._db)
         self._layouts: dict[str, TableLayout] = {}
         self._daily_backup = daily_backup
         self._backups_kept = backups_kept or backup.DEFAULT_KEEP
@@ -88,6 +90,7 @@ class SqliteBackend:
         async with db.transaction() as tx:
             for layout in self._layouts.values():
                 await schema.reconcile(tx, layout)
+            await ChangeLog.prepare(tx)
 
     async def _check_integrity(self) -> None:
         with self._db.errors():
@@ -120,26 +123,38 @@ class SqliteBackend:
 
     async def external_changes(self, specs: Iterable[CollectionSpec], *,
                                poll_seconds: float = 2.0) -> AsyncIterator[dict[str, set[str]]]:
-        """Commits by another connection to this file (the CLI, a second window): SQLite's
-        ``data_version`` says *that* something changed, not what, so each batch names every
-        collection with the unknown key ``"*"`` (panels reload what they show)."""
+        """Commits by another connection to this file (the CLI, a second window), as the
+        records they touched (``change_log``). A commit that logged nothing (a writer that keeps
+        no log) names every collection with the unknown key ``"*"``: panels reload what they show.
+
+        Each poll reads the log first and ``data_version`` second, so a version that moved
+        with no row to show for it can only be a commit made after the log was read: it is
+        judged at the next poll, whose log read would show that commit's rows.
+        """
         names = [spec.name for spec in specs]
+        everything = {name: {ANY} for name in names}
+        await self._log.start_reading()
         [(seen,)] = await self._db.fetch("PRAGMA data_version")
+        unexplained = False
         while True:
             await asyncio.sleep(poll_seconds)
             try:
+                new = await self._log.read_new(names)
                 [(version,)] = await self._db.fetch("PRAGMA data_version")
             except FidusError:
                 continue
-            if version != seen:
-                seen = version
-                yield {name: {"*"} for name in names}
+            moved, seen = version != seen, version
+            if new.lost or unexplained and not new.foreign:
+                yield everything
+            elif new.touched:
+                yield new.touched
+            unexplained = moved and not new.foreign and not new.lost
 
     def collection(self, spec: CollectionSpec) -> SqliteCollection:
         """The collection of ``spec``, over the table :meth:`open` made for its name (another
         spec of the same name is a view with its own scope, e.g. admins in ``users``)."""
         layout = self._layouts.setdefault(spec.name, TableLayout(spec))
-        return SqliteCollection(self._db, layout, spec)
+        return SqliteCollection(self._db, layout, spec, log=self._log)
 
     async def schema_version(self) -> int:
         [(version,)] = await self._db.fetch("PRAGMA user_version")

@@ -13,6 +13,7 @@ from ..offload import LARGE_BATCH, map_off_loop
 from ..base import StoredDoc
 from ..query import Query
 from ..spec import CollectionSpec
+from .change_log import ANY, ChangeLog
 from .connection import Database
 from .layout import TableLayout, read_column
 from .sql_query import order_clause, page_clause, where_clause
@@ -29,8 +30,10 @@ class SqliteCollection:
     scoped collection gets the scope's values (a record added as a client is a client).
     """
 
-    def __init__(self, db: Database, layout: TableLayout, spec: CollectionSpec | None = None) -> None:
+    def __init__(self, db: Database, layout: TableLayout, spec: CollectionSpec | None = None, *,
+                 log: ChangeLog) -> None:
         self._db = db
+        self._log = log
         self._layout = layout
         self.spec: CollectionSpec = spec or layout.spec
         self._scope = layout.scope_of(self.spec)
@@ -88,7 +91,9 @@ class SqliteCollection:
                 memo: dict[Any, Any] = {}
                 columns[index] = tuple(memo[v] if v in memo else memo.setdefault(v, read_column(kind, v))
                                        for v in columns[index])
-            return list(zip(*columns, strict=True))
+            # A comprehension, not ``list(zip(...))``: the collector then runs while the rows
+            # are made, not once over all of them (see ``connection.FETCH_CHUNK``).
+            return [row for row in zip(*columns, strict=True)]  # noqa: C416
 
         if len(rows) <= LARGE_BATCH:
             return typed()
@@ -119,7 +124,11 @@ class SqliteCollection:
     async def insert(self, doc: Mapping[str, Any]) -> StoredDoc:
         row = self._layout.row(self._scoped(doc))
         try:
-            await self._db.fetch(self._sql_insert, row)
+            # One transaction with its log row; it joins the unit of work when there is one,
+            # and its statements go through ``_db.fetch``, which says what an error means.
+            async with self._db.transaction() as tx:
+                await self._db.fetch(self._sql_insert, row)
+                await self._log.record(tx, self._name, (row[0],))
         except ConflictError as exc:
             raise self._duplicate(row[0]) from exc
         # What a later get() returns (a naive datetime comes back aware, for instance).
@@ -137,6 +146,9 @@ class SqliteCollection:
             async with self._db.transaction() as tx:
                 for chunk in itertools.batched(docs, _CHUNK, strict=False):
                     await tx.execute_many(self._sql_insert, (self._layout.row(self._scoped(d)) for d in chunk))
+                    if written == 0:  # one chunk: each key; more: one "*" (see change_log)
+                        keys = [self._layout.key_of(d) for d in chunk] if len(chunk) < _CHUNK else [ANY]
+                        await self._log.record(tx, self._name, keys)
                     written += len(chunk)
         except ConflictError as exc:
             raise await self._explain_duplicate([self._layout.key_of(d) for d in chunk], exc) from exc
@@ -151,8 +163,11 @@ class SqliteCollection:
         key, text, *derived = self._layout.row(merged)
         old_key = self._layout.key_of(stored.doc)
         try:
-            rows = await self._db.fetch(
-                self._sql_update, [key, text, *derived, old_key, stored.revision, *self._scope_params])
+            async with self._db.transaction() as tx:
+                rows = await self._db.fetch(
+                    self._sql_update, [key, text, *derived, old_key, stored.revision, *self._scope_params])
+                if rows:
+                    await self._log.record(tx, self._name, (old_key, key))
         except ConflictError as exc:
             raise self._duplicate(key) from exc
         if not rows:
@@ -161,7 +176,10 @@ class SqliteCollection:
 
     async def delete(self, stored: StoredDoc) -> None:
         key = self._layout.key_of(stored.doc)
-        rows = await self._db.fetch(self._sql_delete, [key, stored.revision, *self._scope_params])
+        async with self._db.transaction() as tx:
+            rows = await self._db.fetch(self._sql_delete, [key, stored.revision, *self._scope_params])
+            if rows:
+                await self._log.record(tx, self._name, (key,))
         if not rows:
             await self._raise_lost(key)
 
