@@ -172,7 +172,10 @@ class CrmPanel(PipelineActions, ClientActions, ImportExport, Panel):
 
     @property
     def ready(self) -> bool:
-        return self.service is not None and self.service.snapshot is not None and not self.stale and self.drawn
+        # The record pane too: a card can be opened (and the services held back at start-up,
+        # which wait for this, no longer compete with the pane's first build for the interpreter).
+        return (self.service is not None and self.service.snapshot is not None and not self.stale and self.drawn
+                and self._pane is not None)
 
     def _on_pipeline(self, update: PipelineUpdate) -> None:
         self.invalidate("pipeline")
