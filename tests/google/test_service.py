@@ -3,6 +3,7 @@ the reconnect prompt on invalid_grant, and workflow mails that wait for the mana
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 from datetime import UTC, datetime, timedelta
@@ -80,6 +81,11 @@ async def test_a_mail_sent_while_google_fails_waits_then_goes_exactly_once(app, 
     # Google answers again: the mails that waited go at once (not at their next retry), once.
     # the three failures, a real backoff apart (slow on a loaded machine)
     await wait_for(lambda: len(fake.received("gmail.messages.send")) == 3, timeout=60)
+    # ...and the third failure recorded (its next attempt set): Google's answer reaches the fake
+    # before the outbox has written it down, and a resume in between is overtaken by it.
+    async with asyncio.timeout(15):
+        while [item.attempts for item in await app.cache.pending()] != [3]:
+            await asyncio.sleep(0.02)
     await service.resume_mail()
     await wait_for(lambda: len(fake.gmail.sent) == 1)
     await wait_for(lambda: service.outbox.state.waiting == 0)
