@@ -165,8 +165,11 @@ class TaskRunner(QObject):
             call = (lambda: work(progress=progress)) if progress else work
             awaitable = self._in_lane(self._lane(lane), call)
 
+        # The work itself is the task (not a wrapper awaiting it): a task cancelled before its
+        # first step (the window closing) then closes the work, with no "never awaited" warning.
+        coroutine = awaitable if inspect.iscoroutine(awaitable) else self._guard(awaitable)
         with acting_for(initiator):  # the task's context carries it to the write path
-            handle.task = self._event_loop().create_task(self._guard(awaitable), name=name)
+            handle.task = self._event_loop().create_task(coroutine, name=name)
         self._handles.add(handle)
         handle.task.add_done_callback(lambda task: self._finished(handle, task, on_success, on_failure))
         return handle

@@ -129,3 +129,25 @@ def test_a_coroutine_cannot_be_sent_to_a_lane(runner):
 
     with pytest.raises(TypeError, match="lanes are for blocking callables"):
         runner.run(fetch(), lane="mt5")
+
+
+def test_work_cancelled_before_it_starts_is_closed_without_a_warning(qtbot, runner):
+    """The window closing right after a panel asked for a redraw: the work never runs, and
+    leaves no "coroutine was never awaited" behind."""
+    import gc
+    import warnings
+
+    started = []
+
+    async def redraw() -> None:
+        started.append(True)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        handle = runner.run(redraw(), name="redraw")
+        handle.cancel()  # before the loop gave it a first step
+        qtbot.waitUntil(handle.task.done, timeout=5000)
+        del handle
+        gc.collect()
+    assert started == []
+    assert not [w for w in caught if "never awaited" in str(w.message)]
