@@ -178,6 +178,7 @@ class MainWindow(QMainWindow):
             slot.notice.set_content(slot.entry.title, "Opening the fund…")
         self.tasks.run(opening, on_success=lambda _: self._fund_ready(),
                        on_failure=self._fund_failed, name="open the fund")
+        self.current_slot().prepare()  # its widgets' first-use cost paid while the fund opens
 
     def _fund_failed(self, exc: BaseException) -> None:
         self.show_error(exc, "opening the fund")

@@ -69,3 +69,58 @@ def test_a_panel_whose_module_fails_to_import_says_so(qtbot, qloop, tmp_path, mo
     assert [what for _, what in errors] == ["opening the Broken panel"]
     slot.activate()  # never retried silently
     assert len(errors) == 1
+
+
+WARMED = '''
+import threading
+from ui.panels.base import Panel
+
+IMPORTED_ON = threading.current_thread()
+STEPS = []
+
+
+class WarmPanel(Panel):
+    NAME = "warm"
+    TITLE = "Warm"
+
+    @classmethod
+    def warm_up(cls, parent):
+        for n in range(3):
+            STEPS.append(n)
+            yield
+'''
+
+
+def test_preparing_a_slot_imports_off_the_gui_thread_and_warms_up_without_building(qtbot, qloop, tmp_path,
+                                                                                  monkeypatch):
+    """While the fund opens, the first panel's module is loaded and its warm-up steps run, one
+    per loop turn; the panel itself is built only when the fund is there."""
+    (tmp_path / "warm_panel_module.py").write_text(WARMED, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "warm_panel_module", raising=False)
+    errors: list[tuple[BaseException, str]] = []
+    tasks = TaskRunner(lambda exc, name: errors.append((exc, name)), loop=qloop)
+    stack = QStackedWidget()
+    qtbot.addWidget(stack)
+    slot = PanelSlot(PanelEntry("warm", "Warm", "", "warm_panel_module:WarmPanel", "crm"), tasks,
+                     lambda exc, what: errors.append((exc, what)), stack)
+    stack.addWidget(slot)
+
+    slot.prepare()
+    assert "warm_panel_module" not in sys.modules or sys.modules["warm_panel_module"].STEPS == []
+    qtbot.waitUntil(lambda: "warm_panel_module" in sys.modules and sys.modules["warm_panel_module"].STEPS == [0, 1, 2],
+                    timeout=5000)
+    assert sys.modules["warm_panel_module"].IMPORTED_ON is not threading.main_thread()
+    assert slot.panel is None and errors == []
+
+
+def test_the_crm_panels_warm_up_builds_and_drops_its_widgets(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from ui.crm.panel import CrmPanel
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    steps = list(CrmPanel.warm_up(parent))
+    assert len(steps) == 3
+    qtbot.waitUntil(lambda: not parent.findChildren(QWidget), timeout=5000)  # all deleted again

@@ -11,6 +11,7 @@ implement :meth:`refresh` and say in :meth:`on_changes` which changes concern th
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QTimer
@@ -49,6 +50,13 @@ class Panel(QWidget):
         self._redraw.setSingleShot(True)
         self._redraw.setInterval(COALESCE_MS)
         self._redraw.timeout.connect(self._refresh_now)
+
+    @classmethod
+    def warm_up(cls, parent: QWidget) -> Iterator[None]:
+        """Steps (one per loop turn, cut at each ``yield``) that build and drop throwaway copies
+        of the panel's costliest widgets while the fund opens, so their first-use cost is paid
+        before the panel's first build (``PanelSlot.prepare``). None by default."""
+        return iter(())
 
     # ---- redraw policy -----------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from fidus_desktop.services.health import ServiceName
 
 from ..status_badges import STATE_LABELS
 from ..widgets.empty_state import EmptyState
+from ..widgets.next_turn import in_turns
 from .base import Panel
 from .registry import PanelEntry
 
@@ -77,6 +78,27 @@ class PanelSlot(QStackedWidget):
         self.addWidget(panel)
         self.setCurrentWidget(panel)
         self._refresh()
+
+    def prepare(self) -> None:
+        """While the fund opens (the window idle, no data loading yet): import the panel's module
+        in the ``io`` lane, then let the panel class pay its widgets' first-use cost (the style
+        sheet's rules, font metrics: several times what a second build costs) one step per loop
+        turn (``Panel.warm_up``). Otherwise that cost fell in the panel's first build, which runs
+        while the first data loads compete with it for the interpreter."""
+        module = self.entry.target.partition(":")[0]
+
+        def warm(_module: object) -> None:
+            try:
+                in_turns(self, self.entry.load().warm_up(self))
+            except Exception:  # a warm-up is an optimisation: the build itself reports errors
+                log.debug("warming up the %s panel failed", self.entry.name, exc_info=True)
+
+        if module in sys.modules:
+            warm(None)
+        else:
+            self.tasks.run(lambda: importlib.import_module(module), lane="io", on_success=warm,
+                           on_failure=lambda exc: log.debug("could not load %s early: %s", module, exc),
+                           name=f"load the {self.entry.title} panel")
 
     def _then_activate(self, work: Any, name: str, *, lane: str | None = None) -> None:
         """Run ``work`` (the panel's module import in the ``io`` lane, or the start of the services
