@@ -28,6 +28,7 @@ from fidus_desktop.storage.mongo import MongoBackend
 from fidus_desktop.storage.store import FundStore
 
 from tests.portfolio.conftest import client, investment
+from tests.runtime.waiting import until
 from tests.storage.mongo_fixtures import mongo_server  # noqa: F401
 
 pytestmark = pytest.mark.mongo
@@ -118,14 +119,6 @@ async def runtime(tmp_path, uri: str, *, portfolio: bool = False) -> AppContext:
         context.services.add(PortfolioService(context, today=lambda: date(2026, 3, 1)))
     await context.services.start()
     return context
-
-
-async def until(predicate, timeout: float = 15.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 async def test_an_edit_while_mongodb_is_down_is_kept_and_saved_once_when_it_is_back(tmp_path, server):

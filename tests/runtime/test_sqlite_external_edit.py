@@ -3,7 +3,6 @@ portfolio as that one investment taken in: the book is adjusted, not read again 
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from decimal import Decimal
 
@@ -17,14 +16,7 @@ from fidus_desktop.storage.cache import LocalCache
 from fidus_desktop.storage.sqlite import SqliteBackend
 from fidus_desktop.storage.store import FundStore
 from tests.portfolio.conftest import client, investment
-
-
-async def until(predicate, timeout: float = 15.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached in time")
+from tests.runtime.waiting import until
 
 
 async def test_another_windows_edit_is_taken_in_without_reading_the_book_again(tmp_path) -> None:

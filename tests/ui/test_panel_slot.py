@@ -29,17 +29,26 @@ class SlowPanel(Panel):
 '''
 
 
-def test_a_panel_module_not_yet_imported_is_imported_off_the_gui_thread(qtbot, qloop, tmp_path, monkeypatch):
-    (tmp_path / "slow_panel_module.py").write_text(MODULE, encoding="utf-8")
+def slot_for(module: str, source: str, target: str, *, qtbot, qloop, tmp_path, monkeypatch,
+             errors: list) -> tuple[QStackedWidget, PanelSlot]:
+    """A slot in a stack for the panel ``target`` of a module written from ``source`` (not yet imported)."""
+    (tmp_path / f"{module}.py").write_text(source, encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "slow_panel_module", raising=False)
-    errors: list[tuple[BaseException, str]] = []
+    monkeypatch.delitem(sys.modules, module, raising=False)
     tasks = TaskRunner(lambda exc, name: errors.append((exc, name)), loop=qloop)
     stack = QStackedWidget()
     qtbot.addWidget(stack)
-    slot = PanelSlot(PanelEntry("slow", "Slow", "", "slow_panel_module:SlowPanel", "crm"), tasks,
+    name = target.partition(":")[2].removesuffix("Panel").lower()
+    slot = PanelSlot(PanelEntry(name, name.title(), "", f"{module}:{target.partition(':')[2]}", "crm"), tasks,
                      lambda exc, what: errors.append((exc, what)), stack)
     stack.addWidget(slot)
+    return stack, slot
+
+
+def test_a_panel_module_not_yet_imported_is_imported_off_the_gui_thread(qtbot, qloop, tmp_path, monkeypatch):
+    errors: list[tuple[BaseException, str]] = []
+    stack, slot = slot_for("slow_panel_module", MODULE, "slow_panel_module:SlowPanel", qtbot=qtbot, qloop=qloop,
+                           tmp_path=tmp_path, monkeypatch=monkeypatch, errors=errors)
     slot.set_context(AppContext.create(AppPaths.default()))
 
     slot.activate()
@@ -95,16 +104,9 @@ def test_preparing_a_slot_imports_off_the_gui_thread_and_warms_up_without_buildi
                                                                                   monkeypatch):
     """While the fund opens, the first panel's module is loaded and its warm-up steps run, one
     per loop turn; the panel itself is built only when the fund is there."""
-    (tmp_path / "warm_panel_module.py").write_text(WARMED, encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "warm_panel_module", raising=False)
     errors: list[tuple[BaseException, str]] = []
-    tasks = TaskRunner(lambda exc, name: errors.append((exc, name)), loop=qloop)
-    stack = QStackedWidget()
-    qtbot.addWidget(stack)
-    slot = PanelSlot(PanelEntry("warm", "Warm", "", "warm_panel_module:WarmPanel", "crm"), tasks,
-                     lambda exc, what: errors.append((exc, what)), stack)
-    stack.addWidget(slot)
+    _stack, slot = slot_for("warm_panel_module", WARMED, "warm_panel_module:WarmPanel", qtbot=qtbot, qloop=qloop,
+                            tmp_path=tmp_path, monkeypatch=monkeypatch, errors=errors)
 
     slot.prepare()
     assert "warm_panel_module" not in sys.modules or sys.modules["warm_panel_module"].STEPS == []
