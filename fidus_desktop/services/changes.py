@@ -15,10 +15,12 @@ from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from ..events import EventBus, EventType
+from ..storage.spec import ANY_KEY
 
 #: The id that stands for "some record of this aggregate changed, not known which" (a watcher
-#: that could not tell which): whoever holds those records re-reads them all.
-ANY_RECORD = "*"
+#: that could not tell which): whoever holds those records re-reads them all. The storage
+#: layer's own key for it, so a backend's report passes through unchanged.
+ANY_RECORD = ANY_KEY
 #: Aggregates by name; each is a field of :class:`Changes`.
 AGGREGATES = ("prospects", "leads", "clients", "investments", "products", "activity", "mt5_accounts",
               "redemptions", "commissions", "salespeople", "money_managers", "mt5_account_config")

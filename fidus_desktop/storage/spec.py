@@ -6,6 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+#: The key a backend reports for "some record of this collection changed, not known which" (a
+#: change stream's deletion, a bulk load, a writer that logged nothing): whoever holds those
+#: records reads them all again (``services.changes.ANY_RECORD`` is this same key).
+ANY_KEY = "*"
+
 #: ``decimal``: exact money or a rate (``Decimal``), kept as text in SQLite and sorted numerically.
 FieldKind = Literal["text", "int", "real", "datetime", "bool", "decimal"]
 

@@ -21,12 +21,10 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure, PyMongoError
 
-from ..spec import CollectionSpec
+from ..spec import ANY_KEY, CollectionSpec
 
 log = logging.getLogger(__name__)
 
-#: Keys of records whose key could not be told (a deletion seen by a change stream).
-UNKNOWN = "*"
 _BATCH = 500
 
 type Touched = dict[str, set[str]]
@@ -45,7 +43,7 @@ async def change_stream(db: AsyncDatabase, specs: Iterable[CollectionSpec]) -> A
                 continue
             doc = event.get("fullDocument")
             key = spec.key.extract(doc) if isinstance(doc, dict) else None
-            yield {name: {str(key) if key not in (None, "") else UNKNOWN}}
+            yield {name: {str(key) if key not in (None, "") else ANY_KEY}}
 
 
 class UpdatedAtPoller:
@@ -77,7 +75,7 @@ class UpdatedAtPoller:
                                                       sort=[("updated_at", 1)], limit=_BATCH).to_list()
                 for doc in docs:
                     key = spec.key.extract(doc)
-                    touched.setdefault(spec.name, set()).add(str(key) if key not in (None, "") else UNKNOWN)
+                    touched.setdefault(spec.name, set()).add(str(key) if key not in (None, "") else ANY_KEY)
                     seen[kind] = doc["updated_at"]
         return touched
 

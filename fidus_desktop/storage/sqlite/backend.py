@@ -11,9 +11,9 @@ from pathlib import Path
 
 from ...errors import FidusError, StorageCorrupt
 from .. import backup
-from ..spec import CollectionSpec
+from ..spec import ANY_KEY, CollectionSpec
 from . import schema
-from .change_log import ANY, ChangeLog
+from .change_log import ChangeLog
 from .collection import SqliteCollection
 from .connection import Database, upgrade_schema
 from .files import complete_file, integrity_problems, integrity_sql, refuse_truncated
@@ -132,7 +132,7 @@ class SqliteBackend:
         judged at the next poll, whose log read would show that commit's rows.
         """
         names = [spec.name for spec in specs]
-        everything = {name: {ANY} for name in names}
+        everything = {name: {ANY_KEY} for name in names}
         await self._log.start_reading()
         [(seen,)] = await self._db.fetch("PRAGMA data_version")
         unexplained = False

@@ -6,8 +6,9 @@ edit made elsewhere cost a ten-second reload and twice the book's memory. So eac
 ``(writer, collection, key)`` rows to ``change_log`` in the same transaction as the change, and a
 watcher reads the rows other writers added since it last looked.
 
-- A load of more than one chunk of records logs one ``"*"`` row for its collection (its readers
-  reload it anyway; 100,000 key rows would have made the import 10-30% slower).
+- A load of more than one chunk of records logs one ``spec.ANY_KEY`` (``"*"``) row for its
+  collection (its readers reload it anyway; 100,000 key rows would have made the import 10-30%
+  slower).
 - A writer that keeps no log (an older version, an SQLite tool) still moves ``data_version``:
   the watcher then names every collection with ``"*"``, as before.
 - The log keeps the newest :data:`KEPT` rows (pruned when the file is opened). A watcher that
@@ -27,10 +28,6 @@ from .connection import Database, Transaction
 KEPT = 20_000
 #: Rows a watcher reads at a time; more than this since its last look: everything is reloaded.
 READ_LIMIT = 5_000
-#: The key meaning "some record of this collection, not known which" (``changes.ANY_RECORD``;
-#: the storage layer does not import the services).
-ANY = "*"
-
 CREATE = ("CREATE TABLE IF NOT EXISTS change_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
           "writer TEXT NOT NULL, collection TEXT NOT NULL, key TEXT NOT NULL)")
 _INSERT = "INSERT INTO change_log (writer, collection, key) VALUES (?, ?, ?)"

@@ -12,8 +12,8 @@ from ...lanes import shared_lanes
 from ..offload import LARGE_BATCH, map_off_loop
 from ..base import StoredDoc
 from ..query import Query
-from ..spec import CollectionSpec
-from .change_log import ANY, ChangeLog
+from ..spec import ANY_KEY, CollectionSpec
+from .change_log import ChangeLog
 from .connection import Database
 from .layout import TableLayout, read_column
 from .sql_query import order_clause, page_clause, where_clause
@@ -147,7 +147,7 @@ class SqliteCollection:
                 for chunk in itertools.batched(docs, _CHUNK, strict=False):
                     await tx.execute_many(self._sql_insert, (self._layout.row(self._scoped(d)) for d in chunk))
                     if written == 0:  # one chunk: each key; more: one "*" (see change_log)
-                        keys = [self._layout.key_of(d) for d in chunk] if len(chunk) < _CHUNK else [ANY]
+                        keys = [self._layout.key_of(d) for d in chunk] if len(chunk) < _CHUNK else [ANY_KEY]
                         await self._log.record(tx, self._name, keys)
                     written += len(chunk)
         except ConflictError as exc:
