@@ -55,10 +55,8 @@ class PanelSlot(QStackedWidget):
             return
         if self.context is None or self.failed is not None or self._importing:
             return
-        module = self.entry.target.partition(":")[0]
-        if module not in sys.modules:
-            self._then_activate(lambda: importlib.import_module(module), f"load the {self.entry.title} panel",
-                                lane="io")
+        if self.entry.module not in sys.modules:
+            self._then_activate(self._import, f"load the {self.entry.title} panel", lane="io")
             return
         if self.context.held_for(self.entry.name):  # its service was held back at start-up
             self._then_activate(self.context.start_held(), f"start the {self.entry.title} services")
@@ -85,20 +83,24 @@ class PanelSlot(QStackedWidget):
         sheet's rules, font metrics: several times what a second build costs) one step per loop
         turn (``Panel.warm_up``). Otherwise that cost fell in the panel's first build, which runs
         while the first data loads compete with it for the interpreter."""
-        module = self.entry.target.partition(":")[0]
-
         def warm(_module: object) -> None:
+            if self.panel is not None:  # the fund opened first: the cost is paid already
+                return
             try:
                 in_turns(self, self.entry.load().warm_up(self))
             except Exception:  # a warm-up is an optimisation: the build itself reports errors
                 log.debug("warming up the %s panel failed", self.entry.name, exc_info=True)
 
-        if module in sys.modules:
+        if self.entry.module in sys.modules:
             warm(None)
         else:
-            self.tasks.run(lambda: importlib.import_module(module), lane="io", on_success=warm,
-                           on_failure=lambda exc: log.debug("could not load %s early: %s", module, exc),
+            self.tasks.run(self._import, lane="io", on_success=warm,
+                           on_failure=lambda exc: log.debug("could not load %s early: %s", self.entry.module, exc),
                            name=f"load the {self.entry.title} panel")
+
+    def _import(self) -> object:
+        """The panel's module, imported (run in the ``io`` lane)."""
+        return importlib.import_module(self.entry.module)
 
     def _then_activate(self, work: Any, name: str, *, lane: str | None = None) -> None:
         """Run ``work`` (the panel's module import in the ``io`` lane, or the start of the services

@@ -29,9 +29,13 @@ class PanelEntry:
     #: Base name of the SVG in ``resources/icons``.
     icon: str
 
+    @property
+    def module(self) -> str:
+        """The module the panel's class is in."""
+        return self.target.partition(":")[0]
+
     def load(self) -> type[Panel]:
-        module_name, _, class_name = self.target.partition(":")
-        cls = getattr(importlib.import_module(module_name), class_name)
+        cls = getattr(importlib.import_module(self.module), self.target.partition(":")[2])
         if cls.NAME != self.name:
             raise TypeError(f"{self.target} has NAME {cls.NAME!r}, but the registry lists it as {self.name!r}")
         return cls
